@@ -1,0 +1,157 @@
+#include "actors/dict_actor.hpp"
+
+#include "actors/caf_errors.hpp"
+#include "actors/dict_protocol.hpp"
+
+#include <caf/all.hpp>
+
+#include <utility>
+#include <vector>
+
+namespace mn::actors {
+
+namespace {
+
+using storage::op;
+using storage::op_kind;
+
+struct dict_state {
+  std::string dict_name;
+  std::shared_ptr<storage::dict_store> store;
+  std::vector<op> batch;                      // ops waiting for the next commit
+  std::vector<caf::response_promise> waiting; // waiting[i] answers batch[i]
+  bool flush_sent = false;
+  uint64_t batches = 0; // commits done (for benchmarks and metrics)
+  uint64_t ops = 0;     // write ops committed
+  static inline const char* name = "mn.dict";
+};
+
+using self_ptr = caf::stateful_actor<dict_state>*;
+
+// Answers one op's requester with the reply of its kind (see dict_protocol.hpp).
+void answer(caf::response_promise& rp, op& x) {
+  if (!x.result) {
+    rp.deliver(make_error(x.result));
+    return;
+  }
+  switch (x.kind) {
+    case op_kind::get: rp.deliver(x.found, std::move(x.out)); break;
+    case op_kind::contains:
+    case op_kind::erase:
+    case op_kind::cas:
+    case op_kind::set_if_absent: rp.deliver(x.found); break;
+    case op_kind::size:
+    case op_kind::set_many: rp.deliver(x.count); break;
+    case op_kind::keys: rp.deliver(std::move(x.keys)); break;
+    case op_kind::set: rp.deliver(true); break;
+    case op_kind::increment: rp.deliver(std::move(x.out)); break;
+  }
+}
+
+// Commits the batch and answers everyone in it.
+void flush(self_ptr self) {
+  auto& st = self->state;
+  st.flush_sent = false;
+  if (st.batch.empty())
+    return;
+  st.store->apply(st.batch);
+  ++st.batches;
+  st.ops += st.batch.size();
+  for (std::size_t i = 0; i < st.batch.size(); ++i)
+    answer(st.waiting[i], st.batch[i]);
+  st.batch.clear();
+  st.waiting.clear();
+}
+
+// Queues `x` or, for a read with no writes waiting, answers it at once.
+caf::response_promise submit(self_ptr self, op&& x) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  if (!storage::is_write(x.kind) && st.batch.empty()) {
+    st.store->read(x);
+    answer(rp, x);
+    return rp;
+  }
+  st.batch.push_back(std::move(x));
+  st.waiting.push_back(rp);
+  if (st.batch.size() >= max_batch_ops) {
+    flush(self);
+  } else if (!st.flush_sent) {
+    st.flush_sent = true;
+    self->send(self, dflush_atom::value);
+  }
+  return rp;
+}
+
+op make_op(op_kind kind, std::string key = {}, std::string a = {}, std::string b = {}) {
+  op x;
+  x.kind = kind;
+  x.key = std::move(key);
+  x.a = std::move(a);
+  x.b = std::move(b);
+  return x;
+}
+
+caf::behavior dict_actor(self_ptr self, std::string name,
+                         std::shared_ptr<storage::dict_store> store) {
+  self->state.dict_name = std::move(name);
+  self->state.store = std::move(store);
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    flush(self); // every accepted write is committed and answered before we stop
+    self->quit(msg.reason);
+  });
+  return {
+    [=](dget_atom, std::string& key) {
+      return submit(self, make_op(op_kind::get, std::move(key)));
+    },
+    [=](dhas_atom, std::string& key) {
+      return submit(self, make_op(op_kind::contains, std::move(key)));
+    },
+    [=](dsize_atom) { return submit(self, make_op(op_kind::size)); },
+    [=](dkeys_atom, std::string& after, uint64_t limit) {
+      auto x = make_op(op_kind::keys, std::move(after));
+      x.count = limit;
+      return submit(self, std::move(x));
+    },
+    [=](dset_atom, std::string& key, std::string& bytes) {
+      return submit(self, make_op(op_kind::set, std::move(key), std::move(bytes)));
+    },
+    [=](ddel_atom, std::string& key) {
+      return submit(self, make_op(op_kind::erase, std::move(key)));
+    },
+    [=](dincr_atom, std::string& key, std::string& delta, std::string& initial) {
+      return submit(self, make_op(op_kind::increment, std::move(key), std::move(delta),
+                                  std::move(initial)));
+    },
+    [=](dcas_atom, std::string& key, std::string& desired, std::string& expected) {
+      return submit(self, make_op(op_kind::cas, std::move(key), std::move(desired),
+                                  std::move(expected)));
+    },
+    [=](dsetnx_atom, std::string& key, std::string& bytes) {
+      return submit(self, make_op(op_kind::set_if_absent, std::move(key), std::move(bytes)));
+    },
+    [=](dsetmany_atom, std::vector<std::string>& keys,
+        std::vector<std::string>& values) -> caf::result<uint64_t> {
+      if (keys.size() != values.size())
+        return make_error(errc::invalid_argument, "set_many: " + std::to_string(keys.size())
+                                                    + " keys but " + std::to_string(values.size())
+                                                    + " values");
+      auto x = make_op(op_kind::set_many);
+      x.items.reserve(keys.size());
+      for (std::size_t i = 0; i < keys.size(); ++i)
+        x.items.emplace_back(std::move(keys[i]), std::move(values[i]));
+      return submit(self, std::move(x));
+    },
+    [=](dstats_atom) { return caf::make_message(self->state.batches, self->state.ops); },
+    [=](dflush_atom) { flush(self); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_dict_actor(caf::actor_system& sys, std::string name,
+                            std::shared_ptr<storage::dict_store> store) {
+  return sys.spawn<caf::detached>(dict_actor, std::move(name), std::move(store));
+}
+
+} // namespace mn::actors

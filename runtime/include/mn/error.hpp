@@ -1,0 +1,44 @@
+#pragma once
+// The exceptions thrown by the blocking API (mn::dict, mn::node). Each has a
+// stable code (mn::errc) and a message that says what went wrong and what to do.
+// The asynchronous API for actors never throws: it hands back the same codes
+// inside caf::error values (see <mn/async_dict.hpp>).
+#include <mn/errc.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace mn {
+
+/// Base of every error this library throws.
+class error : public std::runtime_error {
+public:
+  error(errc code, const std::string& what);
+  /// The stable code, e.g. errc::key_missing.
+  errc code() const noexcept { return code_; }
+  /// The stable name of the code, e.g. "key_missing".
+  const char* name() const noexcept { return to_string(code_); }
+
+private:
+  errc code_;
+};
+
+/// A key is absent (at(), increment() without an initial value).
+class key_error : public error { using error::error; };
+/// The stored value has the wrong type for the operation, or an integer overflowed.
+class type_error : public error { using error::error; };
+/// Malformed input: over-long key, empty key, value too large, bad dict name,
+/// unusable options or data directory.
+class invalid_argument : public error { using error::error; };
+/// LMDB or the file system failed, or a data file is corrupted.
+class storage_error : public error { using error::error; };
+/// The dict's owner cannot be reached, or the node is stopping.
+class unavailable : public error { using error::error; };
+/// No answer within the request timeout.
+class timeout : public error { using error::error; };
+
+/// Throws the exception class that matches `code`, with `message`.
+/// REQUIRES: code != errc::none.
+[[noreturn]] void throw_error(errc code, const std::string& message);
+
+} // namespace mn

@@ -1,0 +1,56 @@
+#pragma once
+#include <mn/dict.hpp>
+#include <mn/node_options.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace caf {
+class actor_system;
+} // namespace caf
+
+namespace mn {
+
+namespace detail {
+class node_impl;
+} // namespace detail
+
+/// An embedded runtime node: the CAF actor system of this process and the dicts
+/// of its data directory. Each dict is served by one actor of this node.
+///
+/// Thread-safe. Destroying the node commits every accepted write, answers it,
+/// and closes the data directory; dict handles still alive afterwards throw
+/// mn::unavailable.
+class node {
+public:
+  /// Starts the node. Errors (mn::invalid_argument, code bad_config): the data
+  /// directory is a file, cannot be created or written, or is used by another
+  /// node.
+  explicit node(node_options opts = {});
+  ~node();
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  /// The dict named `name`, created empty on first use. Every call with the
+  /// same name returns a handle to the same dict.
+  /// Errors: mn::invalid_argument (invalid_name) for a bad name (see
+  /// <mn/names.hpp>); mn::storage_error when its files are damaged.
+  dict get_dict(const std::string& name);
+
+  /// The names of every dict in the data directory, sorted.
+  std::vector<std::string> dicts() const;
+
+  const node_options& options() const noexcept;
+
+  /// The CAF actor system, for applications written as actors.
+  caf::actor_system& system() noexcept;
+
+  /// Internal: a dict whose name may start with "__" (the runtime's own).
+  dict get_system_dict(const std::string& name);
+
+private:
+  std::unique_ptr<detail::node_impl> impl_;
+};
+
+} // namespace mn
