@@ -1,5 +1,7 @@
 #include <mn/errc.hpp>
 
+#include <ostream>
+
 namespace mn {
 
 const char* to_string(errc x) noexcept {
@@ -19,6 +21,10 @@ const char* to_string(errc x) noexcept {
     case errc::timeout: return "timeout";
   }
   return "unknown";
+}
+
+std::ostream& operator<<(std::ostream& out, errc x) {
+  return out << to_string(x);
 }
 
 } // namespace mn

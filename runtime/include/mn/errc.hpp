@@ -3,6 +3,7 @@
 // layer (storage/, actors/, runtime/) speaks of failures with the same codes and
 // the codes travel unchanged inside CAF errors between nodes.
 #include <cstdint>
+#include <iosfwd>
 
 namespace mn {
 
@@ -26,5 +27,8 @@ enum class errc : uint8_t {
 
 /// The stable name of `x`, e.g. "key_missing".
 const char* to_string(errc x) noexcept;
+
+/// Prints to_string(x).
+std::ostream& operator<<(std::ostream& out, errc x);
 
 } // namespace mn

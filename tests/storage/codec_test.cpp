@@ -1,0 +1,54 @@
+#include "storage/codec.hpp"
+#include "storage/limits.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace mn;
+using namespace mn::storage;
+
+BOOST_AUTO_TEST_SUITE(codec)
+
+BOOST_AUTO_TEST_CASE(round_trips_every_kind) {
+  value v = {{"null", nullptr},     {"bool", true},          {"int", -42},
+             {"big", INT64_MAX},    {"float", 2.5},          {"str", "héllo"},
+             {"list", {1, "two", 3.0}}, {"map", {{"k", {{"n", 1}}}}},
+             {"bytes", value::binary({0, 1, 255})}};
+  std::string bytes;
+  BOOST_REQUIRE(encode(v, bytes));
+  value back;
+  BOOST_REQUIRE(decode(bytes, back));
+  BOOST_TEST(back == v);
+  BOOST_TEST(back["float"].is_number_float());
+  BOOST_TEST(back["int"].is_number_integer());
+  BOOST_TEST(back["bytes"].is_binary());
+}
+
+BOOST_AUTO_TEST_CASE(truncated_and_garbage_bytes_are_invalid_argument) {
+  std::string bytes;
+  BOOST_REQUIRE(encode(value{{"a", "some text"}}, bytes));
+  value out;
+  auto st = decode(std::string_view{bytes}.substr(0, bytes.size() - 3), out);
+  BOOST_TEST(st.code() == errc::invalid_argument);
+  BOOST_TEST(st.message().find("not one complete MessagePack value") != std::string::npos);
+  BOOST_TEST(decode("\xc1", out).code() == errc::invalid_argument); // 0xc1: never used
+  BOOST_TEST(decode(bytes + "x", out).code() == errc::invalid_argument); // trailing byte
+  BOOST_TEST(decode("", out).code() == errc::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(too_large_value_is_refused) {
+  std::string bytes;
+  auto st = encode(value(std::string(max_value_bytes, 'x')), bytes);
+  BOOST_TEST(st.code() == errc::value_too_large);
+  BOOST_TEST(st.message().find("split it over several keys") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(keys_of_1_to_511_bytes_only) {
+  BOOST_TEST(check_key("k").is_ok());
+  BOOST_TEST(check_key(std::string(511, 'k')).is_ok());
+  auto st = check_key(std::string(512, 'k'));
+  BOOST_TEST(st.code() == errc::key_too_long);
+  BOOST_TEST(st.message().find("512 bytes") != std::string::npos);
+  BOOST_TEST(check_key("").code() == errc::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

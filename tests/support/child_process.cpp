@@ -1,0 +1,94 @@
+#include "support/child_process.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace mn::test {
+
+child_process::child_process(const std::vector<std::string>& argv) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    throw std::runtime_error(std::string{"pipe: "} + std::strerror(errno));
+  std::vector<char*> args;
+  for (auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_ = ::fork();
+  if (pid_ < 0)
+    throw std::runtime_error(std::string{"fork: "} + std::strerror(errno));
+  if (pid_ == 0) {
+    ::dup2(fds[1], STDOUT_FILENO);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  out_fd_ = fds[0];
+}
+
+child_process::~child_process() {
+  if (!status_) {
+    ::kill(pid_, SIGKILL);
+    wait(std::chrono::seconds(10));
+  }
+  if (out_fd_ >= 0)
+    ::close(out_fd_);
+}
+
+std::optional<std::string> child_process::read_line(std::chrono::milliseconds within) {
+  auto deadline = std::chrono::steady_clock::now() + within;
+  for (;;) {
+    if (auto nl = buf_.find('\n'); nl != std::string::npos) {
+      auto line = buf_.substr(0, nl);
+      buf_.erase(0, nl + 1);
+      return line;
+    }
+    if (eof_)
+      return std::nullopt;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return std::nullopt;
+    pollfd p{out_fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+      continue;
+    char tmp[4096];
+    auto n = ::read(out_fd_, tmp, sizeof(tmp));
+    if (n <= 0)
+      eof_ = true;
+    else
+      buf_.append(tmp, static_cast<std::size_t>(n));
+  }
+}
+
+void child_process::kill(int sig) {
+  if (!status_)
+    ::kill(pid_, sig);
+}
+
+int child_process::wait(std::chrono::milliseconds within) {
+  auto deadline = std::chrono::steady_clock::now() + within;
+  while (!status_) {
+    int st = 0;
+    auto r = ::waitpid(pid_, &st, WNOHANG);
+    if (r == pid_) {
+      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      break;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid_, SIGKILL);
+      deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return *status_;
+}
+
+} // namespace mn::test

@@ -1,0 +1,37 @@
+#pragma once
+// A real child process with its stdout read line by line, killed (SIGKILL) and
+// reaped by the destructor if still running, so no test leaves one behind.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace mn::test {
+
+class child_process {
+public:
+  /// Starts `argv[0]` with `argv`. Throws std::runtime_error when it cannot.
+  explicit child_process(const std::vector<std::string>& argv);
+  ~child_process();
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  /// The next line of stdout, or nullopt at end of output or after `within`.
+  std::optional<std::string> read_line(std::chrono::milliseconds within);
+  void kill(int sig);
+  /// Waits for exit (at most `within`, then SIGKILL); returns the exit code,
+  /// or 128 + signal number.
+  int wait(std::chrono::milliseconds within);
+  pid_t pid() const noexcept { return pid_; }
+
+private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::string buf_;
+  bool eof_ = false;
+  std::optional<int> status_;
+};
+
+} // namespace mn::test
