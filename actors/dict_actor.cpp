@@ -14,6 +14,7 @@ namespace {
 
 using storage::op;
 using storage::op_kind;
+using storage::make_op;
 
 struct dict_state {
   std::string dict_name;
@@ -81,15 +82,6 @@ caf::response_promise submit(self_ptr self, op&& x) {
     self->send(self, dflush_atom::value);
   }
   return rp;
-}
-
-op make_op(op_kind kind, std::string key = {}, std::string a = {}, std::string b = {}) {
-  op x;
-  x.kind = kind;
-  x.key = std::move(key);
-  x.a = std::move(a);
-  x.b = std::move(b);
-  return x;
 }
 
 caf::behavior dict_actor(self_ptr self, std::string name,

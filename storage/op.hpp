@@ -45,4 +45,14 @@ struct op {
   std::vector<std::string> keys;
 };
 
+/// An op of `kind` with its inputs (see the table above).
+inline op make_op(op_kind kind, std::string key = {}, std::string a = {}, std::string b = {}) {
+  op x;
+  x.kind = kind;
+  x.key = std::move(key);
+  x.a = std::move(a);
+  x.b = std::move(b);
+  return x;
+}
+
 } // namespace mn::storage

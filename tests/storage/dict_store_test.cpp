@@ -23,15 +23,6 @@ value dec(const std::string& bytes) {
   return v;
 }
 
-op make(op_kind kind, std::string key, std::string a = {}, std::string b = {}) {
-  op x;
-  x.kind = kind;
-  x.key = std::move(key);
-  x.a = std::move(a);
-  x.b = std::move(b);
-  return x;
-}
-
 std::shared_ptr<dict_store> open_store(const std::string& dir, env_options opts = {}) {
   std::shared_ptr<dict_store> s;
   auto st = dict_store::open(dir, opts, s);
@@ -47,14 +38,14 @@ BOOST_AUTO_TEST_CASE(a_batch_runs_in_order_and_each_op_sees_the_ones_before) {
   test::temp_dir dir{"store-batch"};
   auto s = open_store(dir.path());
   std::vector<op> batch;
-  batch.push_back(make(op_kind::set, "x", enc(4)));
-  batch.push_back(make(op_kind::increment, "x", enc(2)));
-  batch.push_back(make(op_kind::cas, "x", enc(9), enc(6)));
-  batch.push_back(make(op_kind::increment, "x", enc("oops"))); // fails alone
-  batch.push_back(make(op_kind::set_if_absent, "y", enc(10)));
-  batch.push_back(make(op_kind::set_if_absent, "y", enc(11)));
-  batch.push_back(make(op_kind::get, "x"));
-  batch.push_back(make(op_kind::erase, "nope"));
+  batch.push_back(make_op(op_kind::set, "x", enc(4)));
+  batch.push_back(make_op(op_kind::increment, "x", enc(2)));
+  batch.push_back(make_op(op_kind::cas, "x", enc(9), enc(6)));
+  batch.push_back(make_op(op_kind::increment, "x", enc("oops"))); // fails alone
+  batch.push_back(make_op(op_kind::set_if_absent, "y", enc(10)));
+  batch.push_back(make_op(op_kind::set_if_absent, "y", enc(11)));
+  batch.push_back(make_op(op_kind::get, "x"));
+  batch.push_back(make_op(op_kind::erase, "nope"));
   BOOST_REQUIRE(s->apply(batch));
   BOOST_TEST(dec(batch[1].out) == 6);
   BOOST_TEST(batch[2].found);
@@ -73,7 +64,7 @@ BOOST_AUTO_TEST_CASE(a_batch_runs_in_order_and_each_op_sees_the_ones_before) {
 BOOST_AUTO_TEST_CASE(set_many_is_all_or_nothing) {
   test::temp_dir dir{"store-many"};
   auto s = open_store(dir.path());
-  auto x = make(op_kind::set_many, "");
+  auto x = make_op(op_kind::set_many, "");
   x.items = {{"a", enc(1)}, {std::string(600, 'k'), enc(2)}};
   BOOST_REQUIRE(s->apply(x));
   BOOST_TEST(x.result.code() == errc::key_too_long);
@@ -86,7 +77,7 @@ BOOST_AUTO_TEST_CASE(set_many_is_all_or_nothing) {
 BOOST_AUTO_TEST_CASE(garbage_value_bytes_are_refused_before_storage) {
   test::temp_dir dir{"store-garbage"};
   auto s = open_store(dir.path());
-  auto x = make(op_kind::set, "k", "\xc1\xc1");
+  auto x = make_op(op_kind::set, "k", "\xc1\xc1");
   BOOST_REQUIRE(s->apply(x));
   BOOST_TEST(x.result.code() == errc::invalid_argument);
   bool found = true;
@@ -97,7 +88,7 @@ BOOST_AUTO_TEST_CASE(garbage_value_bytes_are_refused_before_storage) {
 BOOST_AUTO_TEST_CASE(keys_come_in_ascending_pages) {
   test::temp_dir dir{"store-keys"};
   auto s = open_store(dir.path());
-  auto x = make(op_kind::set_many, "");
+  auto x = make_op(op_kind::set_many, "");
   for (int i = 99; i >= 0; --i)
     x.items.emplace_back("key" + std::to_string(1000 + i), enc(i));
   BOOST_REQUIRE(s->apply(x));
@@ -127,7 +118,7 @@ BOOST_AUTO_TEST_CASE(the_map_grows_past_its_initial_size) {
   auto s = open_store(dir.path(), opts);
   std::string payload(3000, 'v');
   for (int round = 0; round < 20; ++round) { // 20 x 500 x 3 KB = 30 MB
-    auto x = make(op_kind::set_many, "");
+    auto x = make_op(op_kind::set_many, "");
     for (int i = 0; i < 500; ++i)
       x.items.emplace_back("r" + std::to_string(round) + "-" + std::to_string(i), enc(payload));
     auto st = s->apply(x);
@@ -150,7 +141,7 @@ BOOST_AUTO_TEST_CASE(a_corrupted_file_is_reported_and_left_alone) {
   test::temp_dir dir{"store-corrupt"};
   {
     auto s = open_store(dir.path());
-    auto x = make(op_kind::set, "k", enc(1));
+    auto x = make_op(op_kind::set, "k", enc(1));
     BOOST_REQUIRE(s->apply(x));
   }
   auto file = dir / "data.mdb";
