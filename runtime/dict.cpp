@@ -40,20 +40,23 @@ void check_key(const std::string& key) {
 }
 
 // Reads `key`: straight from LMDB where the dict is local, else via its actor.
-bool read_value(const dict_handle& h, const std::string& key, std::string& bytes) {
+std::optional<value> read_value(const dict_handle& h, const std::string& key) {
   check_key(key);
   auto guard = h.enter();
-  bool found = false;
   if (auto* store = h.local()) {
-    raise(store->get(key, bytes, found));
-    return found;
+    value v;
+    bool found = false;
+    raise(store->get(key, v, found));
+    return found ? std::optional<value>{std::move(v)} : std::nullopt;
   }
-  h.call([&](bool f, std::string& b) {
-           found = f;
-           bytes = std::move(b);
-         },
-         dget_atom::value, key);
-  return found;
+  std::optional<value> out;
+  h.call(
+    [&](bool found, std::string& bytes) {
+      if (found)
+        out = decoded(bytes);
+    },
+    dget_atom::value, key);
+  return out;
 }
 
 } // namespace
@@ -71,19 +74,16 @@ void dict::set(const std::string& key, const value& v) {
 }
 
 value dict::at(const std::string& key) const {
-  std::string bytes;
-  if (!read_value(checked(h_), key, bytes))
+  auto v = read_value(checked(h_), key);
+  if (!v)
     throw key_error(errc::key_missing,
                     "key '" + key.substr(0, 100) + "' is not in dict '" + h_->name()
                       + "'; use get() or contains() to test for it first");
-  return decoded(bytes);
+  return std::move(*v);
 }
 
 std::optional<value> dict::get(const std::string& key) const {
-  std::string bytes;
-  if (!read_value(checked(h_), key, bytes))
-    return std::nullopt;
-  return decoded(bytes);
+  return read_value(checked(h_), key);
 }
 
 value dict::get(const std::string& key, const value& fallback) const {

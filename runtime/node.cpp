@@ -8,7 +8,9 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <map>
+#include <thread>
 
 namespace mn {
 
@@ -18,8 +20,12 @@ class node_impl {
 public:
   explicit node_impl(node_options opts) : opts_(std::move(opts)) {
     raise(storage::data_dir::open(opts_.data_dir, dir_));
-    if (opts_.scheduler_threads > 0)
-      cfg_.set("scheduler.max-threads", opts_.scheduler_threads);
+    // CAF's default is max(cores, 4) workers; on small machines the extra ones
+    // only spin against the dict actors' own threads (measured: bench/).
+    auto threads = opts_.scheduler_threads;
+    if (threads == 0)
+      threads = std::max(1u, std::thread::hardware_concurrency());
+    cfg_.set("scheduler.max-threads", threads);
     env_opts_.initial_map_size = opts_.initial_map_size;
     env_opts_.sync = opts_.durability == durability::sync;
     sys_ = std::make_unique<caf::actor_system>(cfg_);

@@ -22,4 +22,9 @@ status encode(const value& v, std::string& out);
 /// not one complete MessagePack value (truncated, garbage, trailing bytes).
 status decode(std::string_view bytes, value& out);
 
+/// ok() when `bytes` may be stored as a value: one complete MessagePack value
+/// of at most max_value_bytes; checked without building the value.
+/// Errors: value_too_large; invalid_argument.
+status validate(std::string_view bytes);
+
 } // namespace mn::storage

@@ -16,16 +16,6 @@ std::string_view as_view(const MDB_val& v) {
   return {static_cast<const char*>(v.mv_data), v.mv_size};
 }
 
-// ok() when `bytes` may be stored as a value: one complete, small enough value.
-status check_value(std::string_view bytes) {
-  if (bytes.size() > max_value_bytes)
-    return {errc::value_too_large,
-            "value of " + std::to_string(bytes.size()) + " encoded bytes exceeds the "
-              + std::to_string(max_value_bytes) + "-byte limit; split it over several keys"};
-  value v;
-  return decode(bytes, v);
-}
-
 // Reads `key` inside `txn`; rc is 0 (found), MDB_NOTFOUND, or a failure.
 int lookup(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view& out) {
   MDB_val k = as_val(key);
@@ -105,7 +95,7 @@ int apply_one(MDB_txn* txn, MDB_dbi dbi, op& x) {
     case op_kind::keys:
       return keys_page(txn, dbi, x.key, x.count, x.keys);
     case op_kind::set:
-      if (auto st = check_value(x.a); !st) {
+      if (auto st = validate(x.a); !st) {
         x.result = st;
         return 0;
       }
@@ -156,7 +146,7 @@ int apply_one(MDB_txn* txn, MDB_dbi dbi, op& x) {
       return put(txn, dbi, x.key, x.out);
     }
     case op_kind::cas: {
-      if (auto st = check_value(x.a); !st) {
+      if (auto st = validate(x.a); !st) {
         x.result = st;
         return 0;
       }
@@ -182,7 +172,7 @@ int apply_one(MDB_txn* txn, MDB_dbi dbi, op& x) {
       return put(txn, dbi, x.key, x.a);
     }
     case op_kind::set_if_absent: {
-      if (auto st = check_value(x.a); !st) {
+      if (auto st = validate(x.a); !st) {
         x.result = st;
         return 0;
       }
@@ -197,7 +187,7 @@ int apply_one(MDB_txn* txn, MDB_dbi dbi, op& x) {
       for (auto& [k, v] : x.items) {
         auto st = check_key(k);
         if (st)
-          st = check_value(v);
+          st = validate(v);
         if (!st) {
           x.result = {st.code(), "item '" + k.substr(0, 64) + "': " + st.message()
                                    + " (no item of this call was written)"};
@@ -236,6 +226,24 @@ status dict_store::get(std::string_view key, std::string& bytes, bool& found) {
       bytes.assign(cur);
     return rc == MDB_NOTFOUND ? 0 : rc;
   });
+}
+
+status dict_store::get(std::string_view key, value& out, bool& found) {
+  if (auto st = check_key(key); !st)
+    return st;
+  status decoded;
+  auto st = env_->read([&](MDB_txn* txn, MDB_dbi dbi) {
+    std::string_view cur;
+    int rc = lookup(txn, dbi, key, cur);
+    found = rc == 0;
+    if (found)
+      decoded = decode(cur, out);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+  });
+  if (st && !decoded)
+    return {errc::corrupted, "stored value of key '" + std::string{key.substr(0, 100)}
+                               + "' cannot be decoded: " + decoded.message()};
+  return st;
 }
 
 status dict_store::contains(std::string_view key, bool& found) {

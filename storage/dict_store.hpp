@@ -9,6 +9,8 @@
 #include "storage/lmdb_env.hpp"
 #include "storage/op.hpp"
 
+#include <mn/value.hpp>
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,6 +30,9 @@ public:
   /// found=false when absent; else `bytes` is the encoded value.
   /// Errors: key_too_long / invalid_argument for a bad key; storage errors.
   status get(std::string_view key, std::string& bytes, bool& found);
+  /// Same, decoded straight from the snapshot (no copy of the bytes).
+  /// Errors: as above; corrupted when the stored bytes do not decode.
+  status get(std::string_view key, value& out, bool& found);
   status contains(std::string_view key, bool& found);
   /// Number of keys.
   status size(uint64_t& n);

@@ -35,6 +35,38 @@ BOOST_AUTO_TEST_CASE(truncated_and_garbage_bytes_are_invalid_argument) {
   BOOST_TEST(decode("", out).code() == errc::invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(strings_and_bytes_of_every_header_size_round_trip) {
+  // fixstr, str8, str16, str32 and bin8, bin16, bin32 take the bulk-copy path.
+  for (std::size_t len : {0u, 1u, 31u, 32u, 255u, 256u, 65535u, 65536u, 70000u}) {
+    for (bool binary : {false, true}) {
+      value v = binary ? value::binary(std::vector<uint8_t>(len, 0xab)) : value(std::string(len, 'x'));
+      std::string bytes;
+      BOOST_REQUIRE(encode(v, bytes));
+      value back;
+      BOOST_REQUIRE(decode(bytes, back));
+      BOOST_TEST(back == v, "length " << len << (binary ? " binary" : " string"));
+      BOOST_TEST(validate(bytes).is_ok());
+      // One byte short or one byte too many is malformed, on both paths.
+      BOOST_TEST(decode(bytes + "!", back).code() == errc::invalid_argument);
+      BOOST_TEST(validate(bytes + "!").code() == errc::invalid_argument);
+      if (len > 0) {
+        auto cut = std::string_view{bytes}.substr(0, bytes.size() - 1);
+        BOOST_TEST(decode(cut, back).code() == errc::invalid_argument);
+        BOOST_TEST(validate(cut).code() == errc::invalid_argument);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(validate_accepts_what_encode_makes_and_nothing_else) {
+  std::string bytes;
+  BOOST_REQUIRE(encode(value{{"a", {1, 2.5, nullptr, true}}, {"b", "c"}}, bytes));
+  BOOST_TEST(validate(bytes).is_ok());
+  BOOST_TEST(validate(bytes.substr(0, bytes.size() - 2)).code() == errc::invalid_argument);
+  BOOST_TEST(validate("\xc1").code() == errc::invalid_argument);
+  BOOST_TEST(validate(std::string(max_value_bytes + 1, '\0')).code() == errc::value_too_large);
+}
+
 BOOST_AUTO_TEST_CASE(too_large_value_is_refused) {
   std::string bytes;
   auto st = encode(value(std::string(max_value_bytes, 'x')), bytes);

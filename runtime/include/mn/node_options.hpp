@@ -28,7 +28,8 @@ struct node_options {
   std::size_t initial_map_size = std::size_t{64} << 20;
   /// Keys fetched per page by dict::keys().
   std::size_t keys_page_size = 1024;
-  /// Threads of CAF's scheduler; 0 keeps CAF's default (max(cores, 4)).
+  /// Threads of CAF's scheduler; 0 means one per core. (Dict actors and
+  /// blocking user code run on threads of their own, not on these.)
   std::size_t scheduler_threads = 0;
 };
 
