@@ -27,11 +27,29 @@ storage::status to_status(const caf::error& err, const std::string& target) {
     switch (static_cast<caf::sec>(err.code())) {
       case caf::sec::request_timeout:
         return {errc::timeout, target + " did not answer within the request timeout; it may be "
-                                        "overloaded or its disk slow: retry, or raise "
+                                        "overloaded, frozen or cut off (the operation may "
+                                        "still have been applied): retry, or raise "
                                         "request_timeout"};
       case caf::sec::request_receiver_down:
         return {errc::unavailable, target + " is not running (its node is stopping or "
                                             "stopped); retry once the node is up"};
+      default:
+        break;
+    }
+  }
+  if (err.category() == caf::atom("system")) {
+    switch (static_cast<caf::sec>(err.code())) {
+      case caf::sec::cannot_connect_to_node:
+      case caf::sec::connection_timeout:
+      case caf::sec::network_syscall_failed:
+      case caf::sec::disconnect_during_handshake:
+      case caf::sec::no_route_to_receiving_node:
+        return {errc::unavailable, target + " is unreachable (" + caf::to_string(err)
+                                     + "): is it running and listening there?"};
+      case caf::sec::incompatible_versions:
+      case caf::sec::incompatible_application_ids:
+        return {errc::bad_config, target + " speaks another protocol (" + caf::to_string(err)
+                                    + "): it is not a multinode-cpp node of this version"};
       default:
         break;
     }

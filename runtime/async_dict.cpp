@@ -31,10 +31,10 @@ void send(caf::event_based_actor* self, const dict& d, const async_dict::on_erro
     err(failure{errc::unavailable, "dict '" + h->name() + "': its node has stopped"});
     return;
   }
-  auto name = h->name();
+  auto label = h->label();
   self->request(h->actor(), h->node()->timeout, std::forward<Ts>(xs)...)
-    .then(std::move(on_reply), [err, name](caf::error& e) {
-      err(to_failure(to_status(e, "dict '" + name + "'")));
+    .then(std::move(on_reply), [err, label](caf::error& e) {
+      err(to_failure(to_status(e, label)));
     });
 }
 

@@ -1,33 +1,136 @@
+#include <mn/client.hpp>
 #include <mn/node.hpp>
 
 #include <mn/names.hpp>
 
 #include "actors/dict_actor.hpp"
+#include "actors/node_actor.hpp"
+#include "actors/node_protocol.hpp"
+#include "actors/remote_dict.hpp"
 #include "runtime/detail/dict_handle.hpp"
+#include "runtime/membership.hpp"
 #include "storage/data_dir.hpp"
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <thread>
 
 namespace mn {
 
 namespace detail {
 
+/// The machinery behind mn::node (owns dicts) and mn::client (owns none).
 class node_impl {
 public:
+  /// A node. Errors: bad_config (options, data directory, listen address).
   explicit node_impl(node_options opts) : opts_(std::move(opts)) {
-    raise(storage::data_dir::open(opts_.data_dir, dir_));
+    opts_.validate();
+    members_ = runtime::membership::from_options(opts_);
+    dir_.emplace();
+    raise(storage::data_dir::open(opts_.data_dir, *dir_));
+    env_opts_.initial_map_size = opts_.initial_map_size;
+    env_opts_.sync = opts_.durability == durability::sync;
+    start_system(!opts_.listen.empty());
+    if (!opts_.listen.empty())
+      listen();
+  }
+
+  /// A client of the cluster that `seed` (HOST:PORT) belongs to.
+  node_impl(const std::string& seed, node_options opts) : opts_(std::move(opts)) {
+    std::string host;
+    uint16_t port = 0;
+    parse_address(seed, "node address", host, port);
+    start_system(true);
+    // Ask the seed node for the membership; the client then talks to each
+    // dict's owner directly.
+    caf::scoped_actor self{*sys_};
+    caf::actor seed_actor;
+    caf::error err;
+    auto label = "node at " + seed;
+    self->request(sys_->middleman().actor_handle(), opts_.connect_timeout,
+                  caf::connect_atom::value, host, port)
+      .receive(
+        [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+          seed_actor = caf::actor_cast<caf::actor>(ptr);
+        },
+        [&](caf::error& e) { err = std::move(e); });
+    if (!err && !seed_actor)
+      throw unavailable(errc::unavailable, "no multinode node listens at " + seed);
+    if (!err)
+      self->request(seed_actor, opts_.request_timeout, actors::nmembers_atom::value)
+        .receive([&](std::string& fp) { members_ = runtime::membership::parse("", fp); },
+                 [&](caf::error& e) { err = std::move(e); });
+    if (err) {
+      auto st = actors::to_status(err, label);
+      stop();
+      throw_error(st.code(), st.message());
+    }
+  }
+
+  ~node_impl() { stop(); }
+
+  dict get_dict(const std::string& name, bool allow_reserved) {
+    if (auto problem = check_dict_name(name, allow_reserved); !problem.empty())
+      throw invalid_argument(errc::invalid_name, problem);
+    std::lock_guard<std::mutex> guard{mu_};
+    if (state_->stopped)
+      throw unavailable(errc::unavailable, "the node has stopped");
+    if (auto i = dicts_.find(name); i != dicts_.end())
+      return dict{i->second};
+    const peer& owner = members_.owner_of(name);
+    std::shared_ptr<dict_handle> h;
+    if (dir_ && members_.is_self(owner)) {
+      h = open_local(name);
+    } else {
+      actors::remote_dict_config cfg;
+      cfg.dict = name;
+      cfg.owner = owner;
+      cfg.self_name = members_.self().empty() ? "client" : members_.self();
+      cfg.fingerprint = members_.fingerprint();
+      cfg.connect_timeout = opts_.connect_timeout;
+      cfg.request_timeout = opts_.request_timeout;
+      auto proxy = actors::spawn_remote_dict(*sys_, cfg);
+      h = std::make_shared<dict_handle>(name, actors::remote_label(name, owner), state_,
+                                        std::move(proxy), nullptr);
+    }
+    dicts_.emplace(name, h);
+    return dict{h};
+  }
+
+  std::vector<std::string> dicts() const {
+    std::vector<std::string> out;
+    if (dir_)
+      raise(dir_->list_dicts(out));
+    return out;
+  }
+
+  std::vector<peer> members() const { return members_.members(); }
+  std::string owner_of(const std::string& name) const { return members_.owner_of(name).name; }
+  const node_options& options() const noexcept { return opts_; }
+  caf::actor_system& system() noexcept { return *sys_; }
+
+private:
+  void start_system(bool network) {
     // CAF's default is max(cores, 4) workers; on small machines the extra ones
     // only spin against the dict actors' own threads (measured: bench/).
     auto threads = opts_.scheduler_threads;
     if (threads == 0)
       threads = std::max(1u, std::thread::hardware_concurrency());
     cfg_.set("scheduler.max-threads", threads);
-    env_opts_.initial_map_size = opts_.initial_map_size;
-    env_opts_.sync = opts_.durability == durability::sync;
+    if (opts_.scheduler_policy == "sharing")
+      cfg_.set("scheduler.policy", caf::atom("sharing"));
+    if (network) {
+      cfg_.load<caf::io::middleman>();
+      if (opts_.heartbeat_interval.count() > 0) {
+        // Both ends must send heartbeats; a peer silent for 4 of them is dropped.
+        cfg_.set("middleman.heartbeat-interval", caf::timespan{opts_.heartbeat_interval});
+        cfg_.set("middleman.connection-timeout", caf::timespan{opts_.heartbeat_interval * 4});
+      }
+    }
     sys_ = std::make_unique<caf::actor_system>(cfg_);
     state_ = std::make_shared<node_state>();
     state_->sys = sys_.get();
@@ -35,7 +138,59 @@ public:
     state_->keys_page_size = opts_.keys_page_size > 0 ? opts_.keys_page_size : 1;
   }
 
-  ~node_impl() {
+  void listen() {
+    std::string host;
+    uint16_t port = 0;
+    parse_address(opts_.listen, "--listen", host, port);
+    actors::node_actor_config cfg;
+    cfg.name = opts_.name;
+    cfg.fingerprint = members_.fingerprint();
+    cfg.diff = runtime::describe_difference;
+    cfg.open = [this](const std::string& name, caf::actor& out) { return open_for_peer(name, out); };
+    node_actor_ = actors::spawn_node_actor(*sys_, std::move(cfg));
+    auto res = sys_->middleman().publish(node_actor_, port, host.c_str(), true);
+    if (!res) {
+      auto why = sys_->render(res.error());
+      stop();
+      throw invalid_argument(errc::bad_config,
+                             "cannot listen on " + opts_.listen + " (" + why
+                               + "): is the port in use? choose another --listen port or "
+                                 "stop the process that holds it");
+    }
+  }
+
+  // REQUIRES: mu_ held.
+  std::shared_ptr<dict_handle> open_local(const std::string& name) {
+    std::string path;
+    raise(dir_->dict_path(name, true, path));
+    std::shared_ptr<storage::dict_store> store;
+    raise(storage::dict_store::open(path, env_opts_, store));
+    auto actor = actors::spawn_dict_actor(*sys_, name, store);
+    auto label = opts_.peers.empty() ? "dict '" + name + "'"
+                                     : "dict '" + name + "' on node '" + opts_.name + "'";
+    return std::make_shared<dict_handle>(name, label, state_, std::move(actor), std::move(store));
+  }
+
+  // The node actor's opener: another process asks for a dict this node owns.
+  storage::status open_for_peer(const std::string& name, caf::actor& out) {
+    if (auto problem = check_dict_name(name, true); !problem.empty())
+      return {errc::invalid_name, problem};
+    const peer& owner = members_.owner_of(name);
+    if (!members_.is_self(owner))
+      return {errc::bad_config, "node '" + opts_.name + "' does not own dict '" + name
+                                  + "' (node '" + owner.name
+                                  + "' does); the caller's membership differs"};
+    try {
+      out = get_dict(name, true).handle()->actor();
+      return storage::status::ok();
+    } catch (const error& e) {
+      return {e.code(), e.what()};
+    }
+  }
+
+  void stop() {
+    if (!sys_)
+      return;
     {
       std::unique_lock<std::shared_mutex> guard{state_->mu};
       state_->stopped = true;
@@ -45,47 +200,28 @@ public:
         h->detach();
       }
       dicts_.clear();
+      if (node_actor_)
+        caf::anon_send_exit(node_actor_, caf::exit_reason::user_shutdown);
+      node_actor_ = caf::actor{};
     }
     sys_.reset(); // waits until every dict actor committed its last batch and stopped
   }
 
-  dict get_dict(const std::string& name, bool allow_reserved) {
-    if (auto problem = check_dict_name(name, allow_reserved); !problem.empty())
-      throw invalid_argument(errc::invalid_name, problem);
-    std::lock_guard<std::mutex> guard{mu_};
-    if (auto i = dicts_.find(name); i != dicts_.end())
-      return dict{i->second};
-    std::string path;
-    raise(dir_.dict_path(name, true, path));
-    std::shared_ptr<storage::dict_store> store;
-    raise(storage::dict_store::open(path, env_opts_, store));
-    auto actor = actors::spawn_dict_actor(*sys_, name, store);
-    auto h = std::make_shared<dict_handle>(name, state_, std::move(actor), std::move(store));
-    dicts_.emplace(name, h);
-    return dict{h};
-  }
-
-  std::vector<std::string> dicts() const {
-    std::vector<std::string> out;
-    raise(dir_.list_dicts(out));
-    return out;
-  }
-
-  const node_options& options() const noexcept { return opts_; }
-  caf::actor_system& system() noexcept { return *sys_; }
-
-private:
   node_options opts_;
-  storage::data_dir dir_; // declared before the system: released last
+  runtime::membership members_;
+  std::optional<storage::data_dir> dir_; // absent for a client; released after the system
   storage::env_options env_opts_;
   caf::actor_system_config cfg_;
   std::unique_ptr<caf::actor_system> sys_;
   std::shared_ptr<node_state> state_;
+  caf::actor node_actor_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<dict_handle>> dicts_;
 };
 
 } // namespace detail
+
+// -- node ---------------------------------------------------------------------
 
 node::node(node_options opts) : impl_(std::make_unique<detail::node_impl>(std::move(opts))) {
   // nop
@@ -105,11 +241,48 @@ std::vector<std::string> node::dicts() const {
   return impl_->dicts();
 }
 
+std::vector<peer> node::members() const {
+  return impl_->members();
+}
+
+std::string node::owner_of(const std::string& dict_name) const {
+  return impl_->owner_of(dict_name);
+}
+
 const node_options& node::options() const noexcept {
   return impl_->options();
 }
 
 caf::actor_system& node::system() noexcept {
+  return impl_->system();
+}
+
+// -- client -------------------------------------------------------------------
+
+client::client(const std::string& node_address, node_options opts)
+  : impl_(std::make_unique<detail::node_impl>(node_address, std::move(opts))) {
+  // nop
+}
+
+client::~client() = default;
+
+dict client::get_dict(const std::string& name) {
+  return impl_->get_dict(name, false);
+}
+
+dict client::get_system_dict(const std::string& name) {
+  return impl_->get_dict(name, true);
+}
+
+std::vector<peer> client::members() const {
+  return impl_->members();
+}
+
+std::string client::owner_of(const std::string& dict_name) const {
+  return impl_->owner_of(dict_name);
+}
+
+caf::actor_system& client::system() noexcept {
   return impl_->system();
 }
 

@@ -33,12 +33,14 @@ struct node_state {
 
 class dict_handle {
 public:
-  dict_handle(std::string name, std::shared_ptr<node_state> node, caf::actor actor,
-              std::shared_ptr<storage::dict_store> local)
-    : name_(std::move(name)), node_(std::move(node)), actor_(std::move(actor)),
-      local_(std::move(local)) {}
+  /// `label` names the dict and, when remote, its node, for error messages.
+  dict_handle(std::string name, std::string label, std::shared_ptr<node_state> node,
+              caf::actor actor, std::shared_ptr<storage::dict_store> local)
+    : name_(std::move(name)), label_(std::move(label)), node_(std::move(node)),
+      actor_(std::move(actor)), local_(std::move(local)) {}
 
   const std::string& name() const noexcept { return name_; }
+  const std::string& label() const noexcept { return label_; }
   const std::shared_ptr<node_state>& node() const noexcept { return node_; }
   const caf::actor& actor() const noexcept { return actor_; }
 
@@ -67,7 +69,7 @@ public:
     self->request(actor_, node_->timeout, std::forward<Ts>(xs)...)
       .receive(std::forward<F>(on_reply), [&](caf::error& e) { err = std::move(e); });
     if (err) {
-      auto st = actors::to_status(err, "dict '" + name_ + "'");
+      auto st = actors::to_status(err, label_);
       throw_error(st.code(), st.message());
     }
   }
@@ -80,6 +82,7 @@ public:
 
 private:
   std::string name_;
+  std::string label_;
   std::shared_ptr<node_state> node_;
   caf::actor actor_;
   std::shared_ptr<storage::dict_store> local_;

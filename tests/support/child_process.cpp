@@ -14,8 +14,10 @@
 namespace mn::test {
 
 child_process::child_process(const std::vector<std::string>& argv) {
+  ::signal(SIGPIPE, SIG_IGN); // a dead child's stdin must not kill the test
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0)
+  int ins[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0 || ::pipe2(ins, O_CLOEXEC) != 0)
     throw std::runtime_error(std::string{"pipe: "} + std::strerror(errno));
   std::vector<char*> args;
   for (auto& a : argv)
@@ -26,11 +28,14 @@ child_process::child_process(const std::vector<std::string>& argv) {
     throw std::runtime_error(std::string{"fork: "} + std::strerror(errno));
   if (pid_ == 0) {
     ::dup2(fds[1], STDOUT_FILENO);
+    ::dup2(ins[0], STDIN_FILENO);
     ::execv(args[0], args.data());
     ::_exit(127);
   }
   ::close(fds[1]);
+  ::close(ins[0]);
   out_fd_ = fds[0];
+  in_fd_ = ins[1];
 }
 
 child_process::~child_process() {
@@ -40,6 +45,27 @@ child_process::~child_process() {
   }
   if (out_fd_ >= 0)
     ::close(out_fd_);
+  if (in_fd_ >= 0)
+    ::close(in_fd_);
+}
+
+bool child_process::write_line(const std::string& line) {
+  auto text = line + "\n";
+  std::size_t done = 0;
+  while (done < text.size()) {
+    auto n = ::write(in_fd_, text.data() + done, text.size() - done);
+    if (n <= 0)
+      return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+std::optional<std::string> child_process::ask(const std::string& command,
+                                              std::chrono::milliseconds within) {
+  if (!write_line(command))
+    return std::nullopt;
+  return read_line(within);
 }
 
 std::optional<std::string> child_process::read_line(std::chrono::milliseconds within) {

@@ -12,7 +12,8 @@ namespace mn::test {
 
 class child_process {
 public:
-  /// Starts `argv[0]` with `argv`. Throws std::runtime_error when it cannot.
+  /// Starts `argv[0]` with `argv`; its stdin is a pipe for write_line(), its
+  /// stderr goes to ours. Throws std::runtime_error when it cannot.
   explicit child_process(const std::vector<std::string>& argv);
   ~child_process();
   child_process(const child_process&) = delete;
@@ -20,6 +21,10 @@ public:
 
   /// The next line of stdout, or nullopt at end of output or after `within`.
   std::optional<std::string> read_line(std::chrono::milliseconds within);
+  /// Writes `line` and a newline to the child's stdin; false if it is gone.
+  bool write_line(const std::string& line);
+  /// write_line(command), then read_line(within).
+  std::optional<std::string> ask(const std::string& command, std::chrono::milliseconds within);
   void kill(int sig);
   /// Waits for exit (at most `within`, then SIGKILL); returns the exit code,
   /// or 128 + signal number.
@@ -29,6 +34,7 @@ public:
 private:
   pid_t pid_ = -1;
   int out_fd_ = -1;
+  int in_fd_ = -1;
   std::string buf_;
   bool eof_ = false;
   std::optional<int> status_;

@@ -32,10 +32,13 @@ class type_error : public error { using error::error; };
 class invalid_argument : public error { using error::error; };
 /// LMDB or the file system failed, or a data file is corrupted.
 class storage_error : public error { using error::error; };
-/// The dict's owner cannot be reached, or the node is stopping.
+/// The dict's owner cannot be reached, or the node is stopping. The message
+/// names the node.
 class unavailable : public error { using error::error; };
-/// No answer within the request timeout.
-class timeout : public error { using error::error; };
+/// No answer within the request timeout: the owner may be overloaded, frozen
+/// or cut off. A kind of mn::unavailable; the operation may still have been
+/// applied.
+class timeout : public unavailable { using unavailable::unavailable; };
 
 /// Throws the exception class that matches `code`, with `message`.
 /// REQUIRES: code != errc::none.

@@ -16,17 +16,24 @@ namespace detail {
 class node_impl;
 } // namespace detail
 
-/// An embedded runtime node: the CAF actor system of this process and the dicts
-/// of its data directory. Each dict is served by one actor of this node.
+/// A runtime node: the CAF actor system of this process and the dicts of its
+/// data directory. Each dict has exactly one owner node in the cluster (see
+/// owner_of); its actor there serialises every operation on it. get_dict()
+/// gives the same handle type for a dict here or on another node.
+///
+/// Alone (no `listen`, no `peers`) it is an embedded node with no network.
+/// With `listen` it accepts the other nodes and clients; with `peers` it forms
+/// a cluster with them (every node must be given the same membership).
 ///
 /// Thread-safe. Destroying the node commits every accepted write, answers it,
 /// and closes the data directory; dict handles still alive afterwards throw
 /// mn::unavailable.
 class node {
 public:
-  /// Starts the node. Errors (mn::invalid_argument, code bad_config): the data
-  /// directory is a file, cannot be created or written, or is used by another
-  /// node.
+  /// Starts the node. Errors (mn::invalid_argument, code bad_config): bad
+  /// options (see node_options::validate), the data directory is a file,
+  /// cannot be created or written, or is used by another node; the listen
+  /// port is in use.
   explicit node(node_options opts = {});
   ~node();
   node(const node&) = delete;
@@ -38,8 +45,14 @@ public:
   /// <mn/names.hpp>); mn::storage_error when its files are damaged.
   dict get_dict(const std::string& name);
 
-  /// The names of every dict in the data directory, sorted.
+  /// The names of every dict in this node's data directory, sorted.
   std::vector<std::string> dicts() const;
+
+  /// Every node of the cluster (this one included), sorted by name.
+  std::vector<peer> members() const;
+  /// The name of the node that owns dict `dict_name` (rendezvous hashing of
+  /// the name over the members: every process computes the same owner).
+  std::string owner_of(const std::string& dict_name) const;
 
   const node_options& options() const noexcept;
 

@@ -1,7 +1,9 @@
 #pragma once
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mn {
 
@@ -16,14 +18,38 @@ enum class durability {
   relaxed,
 };
 
-/// Settings of an mn::node.
+/// One node of the cluster, as configured.
+struct peer {
+  std::string name;
+  std::string host;
+  uint16_t port = 0;
+  /// "name=host:port".
+  std::string to_string() const;
+};
+
+/// Settings of an mn::node. Every node of a cluster must be given the same
+/// membership (its own entry plus `peers`); nodes refuse to talk otherwise.
 struct node_options {
+  /// This node's name, unique in the cluster.
+  std::string name = "local";
+  /// "HOST:PORT" to accept other nodes and clients on; empty: no network (an
+  /// embedded, single-process node). mnode defaults it to 127.0.0.1:4242.
+  std::string listen;
+  /// The other nodes of the cluster (an entry for this node itself is allowed
+  /// and must then match `name` and `listen`).
+  std::vector<peer> peers;
   /// Where the node keeps its dicts; created (owner-only) when missing. One
   /// node at a time may use a directory.
   std::string data_dir = "./mn-data";
   mn::durability durability = mn::durability::sync;
-  /// Longest wait of a blocking call for its answer; then mn::timeout.
-  std::chrono::milliseconds request_timeout{10000};
+  /// Longest wait of a call for its answer; then mn::timeout (an
+  /// mn::unavailable) naming the node that did not answer.
+  std::chrono::milliseconds request_timeout{5000};
+  /// Longest wait to (re)connect to another node; then mn::unavailable.
+  std::chrono::milliseconds connect_timeout{2000};
+  /// CAF heartbeat between nodes; a peer silent for 4 heartbeats is dropped
+  /// (its connection closed, later calls reconnect). 0 turns heartbeats off.
+  std::chrono::milliseconds heartbeat_interval{500};
   /// LMDB map size of a new dict; it grows by itself when full.
   std::size_t initial_map_size = std::size_t{64} << 20;
   /// Keys fetched per page by dict::keys().
@@ -31,6 +57,31 @@ struct node_options {
   /// Threads of CAF's scheduler; 0 means one per core. (Dict actors and
   /// blocking user code run on threads of their own, not on these.)
   std::size_t scheduler_threads = 0;
+  /// CAF scheduler policy: "stealing" (CAF's default) or "sharing".
+  std::string scheduler_policy = "stealing";
+
+  /// Options from a command line (and a --config FILE it names, INI style;
+  /// the command line wins). Knows --name, --listen, --peer (repeatable),
+  /// --data-dir, --durability, --request-timeout-ms, --connect-timeout-ms,
+  /// --heartbeat-ms, --threads, --scheduler-policy, --initial-map-mb.
+  /// Options not on the command line keep their value in `defaults`.
+  /// Arguments it does not know are left in `rest` when given, else refused.
+  /// Errors: mn::invalid_argument (bad_config) naming the bad option.
+  static node_options from_command_line(int argc, const char* const* argv,
+                                        const node_options& defaults,
+                                        std::vector<std::string>* rest = nullptr);
+  static node_options from_command_line(int argc, const char* const* argv);
+
+  /// Checks names, addresses and the peer list. Errors: mn::invalid_argument
+  /// (bad_config) with one line saying what is wrong and what to do.
+  void validate() const;
 };
+
+/// Splits "HOST:PORT". Errors: mn::invalid_argument (bad_config) naming `what`.
+void parse_address(const std::string& text, const std::string& what, std::string& host,
+                   uint16_t& port);
+
+/// Parses "NAME=HOST:PORT". Errors: mn::invalid_argument (bad_config).
+peer parse_peer(const std::string& text);
 
 } // namespace mn

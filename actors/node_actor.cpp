@@ -1,0 +1,39 @@
+#include "actors/node_actor.hpp"
+
+#include "actors/caf_errors.hpp"
+#include "actors/node_protocol.hpp"
+
+#include <caf/all.hpp>
+
+namespace mn::actors {
+
+namespace {
+
+caf::behavior node_actor(caf::event_based_actor*, node_actor_config cfg) {
+  return {
+    [cfg](nhello_atom, const std::string& fingerprint,
+          const std::string& from) -> caf::result<std::string> {
+      if (fingerprint != cfg.fingerprint)
+        return make_error(errc::bad_config,
+                          "cluster membership differs between '" + from + "' and node '"
+                            + cfg.name + "': " + cfg.diff(cfg.fingerprint, fingerprint)
+                            + "; give every node the same --peer list");
+      return cfg.name;
+    },
+    [cfg](nopen_atom, const std::string& dict) -> caf::result<caf::actor> {
+      caf::actor out;
+      if (auto st = cfg.open(dict, out); !st)
+        return make_error(st);
+      return out;
+    },
+    [cfg](nmembers_atom) { return cfg.fingerprint; },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_node_actor(caf::actor_system& sys, node_actor_config cfg) {
+  return sys.spawn(node_actor, std::move(cfg));
+}
+
+} // namespace mn::actors

@@ -1,0 +1,25 @@
+#pragma once
+// The node actor: answers other nodes' and clients' hello, open and members
+// requests (node_protocol.hpp) for this node.
+#include "storage/status.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <functional>
+#include <string>
+
+namespace mn::actors {
+
+struct node_actor_config {
+  std::string name;        // this node's name
+  std::string fingerprint; // the membership, as runtime::membership::fingerprint()
+  /// Opens dict `name` here (error when this node does not own it).
+  std::function<storage::status(const std::string& name, caf::actor& out)> open;
+  /// Words for a membership difference (runtime::describe_difference).
+  std::function<std::string(const std::string& here, const std::string& there)> diff;
+};
+
+caf::actor spawn_node_actor(caf::actor_system& sys, node_actor_config cfg);
+
+} // namespace mn::actors

@@ -1,0 +1,113 @@
+// Three real node processes on loopback: every process reaches every dict,
+// wherever it lives, and atomic operations stay atomic across nodes.
+#include "cluster/cluster_fixture.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+
+using namespace mn::test;
+
+BOOST_AUTO_TEST_SUITE(cluster_basics)
+
+BOOST_AUTO_TEST_CASE(a_dict_written_on_one_node_is_read_on_the_others) {
+  cluster c{3};
+  c.start_all();
+  std::set<std::string> owners;
+  for (int i = 0; i < 12; ++i) {
+    auto d = "spread" + std::to_string(i);
+    auto r = c.ask(0, "set " + d + " k {\"i\":" + std::to_string(i) + "}");
+    BOOST_REQUIRE_MESSAGE(r.ok, r.text);
+    owners.insert(c.ask(0, "owner " + d).text);
+    for (int reader : {1, 2}) {
+      auto got = c.ask(reader, "get " + d + " k");
+      BOOST_TEST(got.ok);
+      BOOST_TEST(got.text == "{\"i\":" + std::to_string(i) + "}");
+      BOOST_TEST(c.ask(reader, "owner " + d).text == *owners.find(c.ask(0, "owner " + d).text));
+    }
+  }
+  BOOST_TEST(owners.size() == 3u); // the dicts are spread over all three owners
+  // keys() of a dict owned elsewhere, from each node.
+  auto remote = c.dict_owned_by(2, "listing");
+  for (auto k : {"b", "a", "c"})
+    BOOST_REQUIRE(c.ask(0, std::string{"set "} + remote + " " + k + " 1").ok);
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.ask(i, "keys " + remote);
+    BOOST_TEST(r.ok);
+    BOOST_TEST(r.text == "a b c");
+    BOOST_TEST(c.ask(i, "size " + remote).text == "3");
+  }
+  // Errors travel back unchanged.
+  auto r = c.ask(1, "incr " + remote + " nokey 1");
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.text.find("key_missing") == 0);
+  c.ask(0, "set " + remote + " s \"text\"");
+  r = c.ask(1, "incr " + remote + " s 1");
+  BOOST_TEST(r.text.find("type_mismatch") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_client_reaches_every_dict_directly) {
+  cluster c{3};
+  c.start_all();
+  c.start_client(1);
+  for (int owner = 0; owner < 3; ++owner) {
+    auto d = c.dict_owned_by(owner, "viaclient");
+    BOOST_REQUIRE(c.client_ask("set " + d + " k 42").ok);
+    BOOST_TEST(c.ask(owner, "get " + d + " k").text == "42");
+    BOOST_TEST(c.client_ask("owner " + d).text == c.name(owner));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(increments_from_all_nodes_and_a_client_are_exact) {
+  cluster c{3};
+  c.start_all();
+  c.start_client(0);
+  auto d = c.dict_owned_by(1, "counter");
+  // Each node and the client increment concurrently, 4 threads each.
+  for (int i = 0; i < 3; ++i)
+    c.send(i, "incr_many " + d + " hits 600 4");
+  c.client_send("incr_many " + d + " hits 600 4");
+  auto from_client = c.client_receive();
+  long acked = 0;
+  BOOST_REQUIRE_MESSAGE(from_client.ok, from_client.text);
+  BOOST_TEST(from_client.text == "600 0");
+  acked += 600;
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.receive(i);
+    BOOST_REQUIRE_MESSAGE(r.ok, r.text);
+    BOOST_TEST(r.text == "600 0");
+    acked += 600;
+  }
+  BOOST_TEST(c.ask(2, "get " + d + " hits").text == std::to_string(acked));
+}
+
+BOOST_AUTO_TEST_CASE(races_across_nodes_have_exactly_one_winner) {
+  cluster c{3};
+  c.start_all();
+  auto d = c.dict_owned_by(2, "races");
+  // set_if_absent: every key is won exactly once.
+  for (int i = 0; i < 3; ++i)
+    c.send(i, "setnx_many " + d + " claim 300");
+  long wins = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.receive(i);
+    BOOST_REQUIRE_MESSAGE(r.ok, r.text);
+    wins += std::stol(r.text);
+  }
+  BOOST_TEST(wins == 300);
+  BOOST_TEST(c.ask(0, "size " + d).text == "300");
+  // update(k, v+1, v): the counter ends at exactly the number of successes.
+  BOOST_REQUIRE(c.ask(0, "set " + d + " chain 0").ok);
+  for (int i = 0; i < 3; ++i)
+    c.send(i, "cas_chain " + d + " chain 300");
+  long successes = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.receive(i);
+    BOOST_REQUIRE_MESSAGE(r.ok, r.text);
+    successes += std::stol(r.text);
+  }
+  BOOST_TEST(successes > 0);
+  BOOST_TEST(c.ask(1, "get " + d + " chain").text == std::to_string(successes));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

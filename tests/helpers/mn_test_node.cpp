@@ -1,0 +1,169 @@
+// mn_test_node: a node (or, with `client HOST:PORT` first, an mn::client) that
+// cluster tests drive through stdin, one command a line, one answer a line:
+//
+//   ok <elapsed_us> <result>      or      err <elapsed_us> <error name>: <message>
+//
+// Commands (D = dict, K = key, V/NEW/EXP = JSON):
+//   set D K V | get D K | del D K | has D K | size D | keys D | owner D
+//   incr D K DELTA | cas D K NEW EXP | setnx D K V
+//   incr_many D K N THREADS    -> "<acked> <failed>" after N increments in total
+//   setnx_many D PREFIX N      -> wins of set_if_absent(PREFIX<i>, this name), i < N
+//   cas_chain D K N            -> successful update(K, v+1, v) out of N tries
+// Node options are mnode's (see node_options::from_command_line). It prints
+// "ready" once started.
+#include <mn/mn.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <sstream>
+#include <thread>
+#include <variant>
+
+namespace {
+
+struct target {
+  mn::node* n = nullptr;
+  mn::client* c = nullptr;
+  std::string name;
+  mn::dict get(const std::string& d) { return n ? n->get_dict(d) : c->get_dict(d); }
+  std::string owner(const std::string& d) { return n ? n->owner_of(d) : c->owner_of(d); }
+};
+
+std::string run(target& t, const std::string& line) {
+  std::istringstream in{line};
+  std::string cmd, d, k;
+  in >> cmd >> d;
+  auto json = [&]() {
+    std::string text;
+    in >> text;
+    return mn::value::parse(text);
+  };
+  if (cmd == "owner")
+    return t.owner(d);
+  auto dict = t.get(d);
+  if (cmd == "set") {
+    in >> k;
+    dict.set(k, json());
+    return "done";
+  }
+  if (cmd == "get") {
+    in >> k;
+    auto v = dict.get(k);
+    return v ? v->dump() : "none";
+  }
+  if (cmd == "del") {
+    in >> k;
+    return dict.erase(k) ? "true" : "false";
+  }
+  if (cmd == "has") {
+    in >> k;
+    return dict.contains(k) ? "true" : "false";
+  }
+  if (cmd == "size")
+    return std::to_string(dict.size());
+  if (cmd == "keys") {
+    std::string out;
+    for (const auto& key : dict.keys())
+      out += (out.empty() ? "" : " ") + key;
+    return out;
+  }
+  if (cmd == "incr") {
+    in >> k;
+    return dict.increment(k, json()).dump();
+  }
+  if (cmd == "cas") {
+    in >> k;
+    auto n = json();
+    auto e = json();
+    return dict.update(k, n, e) ? "true" : "false";
+  }
+  if (cmd == "setnx") {
+    in >> k;
+    return dict.set_if_absent(k, json()) ? "true" : "false";
+  }
+  if (cmd == "incr_many") {
+    long n = 0;
+    int threads = 1;
+    in >> k >> n >> threads;
+    std::atomic<long> next{0}, acked{0}, failed{0};
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i)
+      pool.emplace_back([&, dict]() mutable {
+        while (next++ < n) {
+          try {
+            dict.increment(k, 1, 0);
+            ++acked;
+          } catch (const mn::error&) {
+            ++failed;
+          }
+        }
+      });
+    for (auto& th : pool)
+      th.join();
+    return std::to_string(acked.load()) + " " + std::to_string(failed.load());
+  }
+  if (cmd == "setnx_many") {
+    long n = 0;
+    in >> k >> n;
+    long wins = 0;
+    for (long i = 0; i < n; ++i)
+      wins += dict.set_if_absent(k + std::to_string(i), t.name) ? 1 : 0;
+    return std::to_string(wins);
+  }
+  if (cmd == "cas_chain") {
+    long n = 0;
+    in >> k >> n;
+    long wins = 0;
+    for (long i = 0; i < n; ++i) {
+      auto v = dict.at(k);
+      wins += dict.update(k, v.get<long>() + 1, v) ? 1 : 0;
+    }
+    return std::to_string(wins);
+  }
+  throw mn::invalid_argument(mn::errc::invalid_argument, "unknown command '" + cmd + "'");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  try {
+    std::unique_ptr<mn::node> n;
+    std::unique_ptr<mn::client> c;
+    target t;
+    if (argc >= 3 && std::string{argv[1]} == "client") {
+      // argv[2] (the address) stands where from_command_line expects a program name.
+      auto opts = mn::node_options::from_command_line(argc - 2, argv + 2);
+      c = std::make_unique<mn::client>(argv[2], opts);
+      t.c = c.get();
+      t.name = "client";
+    } else {
+      auto opts = mn::node_options::from_command_line(argc, argv);
+      n = std::make_unique<mn::node>(opts);
+      t.n = n.get();
+      t.name = opts.name;
+    }
+    std::cout << "ready" << std::endl;
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      auto start = std::chrono::steady_clock::now();
+      std::string out;
+      try {
+        out = "ok %T " + run(t, line);
+      } catch (const mn::error& e) {
+        out = std::string{"err %T "} + e.name() + ": " + e.what();
+      } catch (const std::exception& e) {
+        out = std::string{"err %T exception: "} + e.what();
+      }
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
+      out.replace(out.find("%T"), 2, std::to_string(us));
+      std::cout << out << std::endl;
+    }
+  } catch (const mn::error& e) {
+    std::cout << "failed " << e.name() << ": " << e.what() << std::endl;
+    return 2;
+  }
+  return 0;
+}
