@@ -12,13 +12,13 @@ namespace {
 caf::behavior node_actor(caf::event_based_actor*, node_actor_config cfg) {
   return {
     [cfg](nhello_atom, const std::string& fingerprint,
-          const std::string& from) -> caf::result<std::string> {
+          const std::string& from) -> caf::result<std::string, uint16_t> {
       if (fingerprint != cfg.fingerprint)
         return make_error(errc::bad_config,
                           "cluster membership differs between '" + from + "' and node '"
                             + cfg.name + "': " + cfg.diff(cfg.fingerprint, fingerprint)
                             + "; give every node the same --peer list");
-      return cfg.name;
+      return {cfg.name, cfg.fast_port};
     },
     [cfg](nopen_atom, const std::string& dict) -> caf::result<caf::actor> {
       caf::actor out;

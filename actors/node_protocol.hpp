@@ -3,7 +3,8 @@
 // --listen port. Other nodes and clients reach dicts through it.
 //
 //   request                                         reply
-//   (nhello_atom, fingerprint, from_name)           string: this node's name
+//   (nhello_atom, fingerprint, from_name)           (string name, uint16_t fast_port)
+//        fast_port: the wire fast path's port, 0 when off
 //        error bad_config when the memberships differ (naming the difference)
 //   (nopen_atom, dict_name)                         caf::actor: the dict's actor
 //        error bad_config when this node is not the dict's owner

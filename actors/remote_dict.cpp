@@ -85,7 +85,7 @@ void connect(self_ptr self) {
         self->request(node, st.cfg.request_timeout, nhello_atom::value, st.cfg.fingerprint,
                       st.cfg.self_name)
           .then(
-            [=](const std::string& name) {
+            [=](const std::string& name, uint16_t fast_port) {
               auto& st = self->state;
               if (name != st.cfg.owner.name)
                 return fail_all(self, {errc::bad_config,
@@ -93,6 +93,8 @@ void connect(self_ptr self) {
                                          + std::to_string(st.cfg.owner.port) + " is '" + name
                                          + "', not '" + st.cfg.owner.name
                                          + "'; fix the --peer list"});
+              if (st.cfg.on_fast_port)
+                st.cfg.on_fast_port(fast_port);
               self->request(node, st.cfg.request_timeout, nopen_atom::value, st.cfg.dict)
                 .then([=](caf::actor& target) { on_connected(self, std::move(target)); }, fail);
             },

@@ -22,6 +22,7 @@
 #include <caf/fwd.hpp>
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace mn::actors {
@@ -33,6 +34,8 @@ struct remote_dict_config {
   std::string fingerprint;   // this process's view of the membership
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds request_timeout{5000};
+  /// Told the owner's fast-path port at each (re)connection.
+  std::function<void(uint16_t)> on_fast_port;
 };
 
 caf::actor spawn_remote_dict(caf::actor_system& sys, remote_dict_config cfg);

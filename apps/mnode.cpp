@@ -36,6 +36,9 @@ usage: mnode [options]
   --threads N                 CAF scheduler threads (default: one per core)
   --scheduler-policy P        stealing (default) or sharing
   --initial-map-mb N          LMDB map size of a new dict, grows by itself (default: 64)
+  --no-fast-path              serve other processes' blocking calls through CAF messages only
+                              (default: a plain TCP fast path on a second port)
+  --fast-port N               the fast path's port on the --listen host (default: 0, any free one)
   --config FILE               read options from an INI file (key = value lines)
   --help                      show this help
   --version                   show the version
@@ -68,7 +71,8 @@ int main(int argc, char** argv) {
     std::string members;
     for (auto& m : node.members())
       members += (members.empty() ? "" : ", ") + m.to_string();
-    std::cout << "mnode '" << opts.name << "' ready on " << opts.listen << ", data in "
+    std::cout << "mnode '" << opts.name << "' ready on " << opts.listen << " (fast path port "
+              << node.fast_path_port() << "), data in "
               << opts.data_dir << ", members: " << members << std::endl;
     int sig = 0;
     sigwait(&stop_signals, &sig);

@@ -1,19 +1,19 @@
 #include <mn/dict.hpp>
 
-#include "actors/dict_protocol.hpp"
 #include "runtime/detail/dict_handle.hpp"
+#include "runtime/detail/execute.hpp"
 #include "storage/codec.hpp"
 #include "storage/limits.hpp"
-
-#include <caf/all.hpp>
 
 #include <limits>
 
 namespace mn {
 
-using namespace mn::actors;
 using detail::dict_handle;
 using detail::raise;
+using storage::make_op;
+using storage::op;
+using storage::op_kind;
 
 namespace {
 
@@ -35,28 +35,18 @@ value decoded(const std::string& bytes) {
   return v;
 }
 
-void check_key(const std::string& key) {
+const std::string& checked_key(const std::string& key) {
   raise(storage::check_key(key));
+  return key;
 }
 
-// Reads `key`: straight from LMDB where the dict is local, else via its actor.
-std::optional<value> read_value(const dict_handle& h, const std::string& key) {
-  check_key(key);
+// Runs `x` by the shortest path (see execute.hpp); throws its error.
+op& run(const std::shared_ptr<dict_handle>& hp, op& x) {
+  auto& h = checked(hp);
   auto guard = h.enter();
-  if (auto* store = h.local()) {
-    value v;
-    bool found = false;
-    raise(store->get(key, v, found));
-    return found ? std::optional<value>{std::move(v)} : std::nullopt;
-  }
-  std::optional<value> out;
-  h.call(
-    [&](bool found, std::string& bytes) {
-      if (found)
-        out = decoded(bytes);
-    },
-    dget_atom::value, key);
-  return out;
+  detail::execute(h, x);
+  raise(x.result);
+  return x;
 }
 
 } // namespace
@@ -66,15 +56,12 @@ const std::string& dict::name() const {
 }
 
 void dict::set(const std::string& key, const value& v) {
-  auto& h = checked(h_);
-  check_key(key);
-  auto bytes = encoded(v);
-  auto guard = h.enter();
-  h.call([](bool) {}, dset_atom::value, key, std::move(bytes));
+  auto x = make_op(op_kind::set, checked_key(key), encoded(v));
+  run(h_, x);
 }
 
 value dict::at(const std::string& key) const {
-  auto v = read_value(checked(h_), key);
+  auto v = get(key);
   if (!v)
     throw key_error(errc::key_missing,
                     "key '" + key.substr(0, 100) + "' is not in dict '" + h_->name()
@@ -83,7 +70,19 @@ value dict::at(const std::string& key) const {
 }
 
 std::optional<value> dict::get(const std::string& key) const {
-  return read_value(checked(h_), key);
+  auto& h = checked(h_);
+  checked_key(key);
+  auto guard = h.enter();
+  if (auto* store = h.local()) { // the hot path: decode straight from the snapshot
+    value v;
+    bool found = false;
+    raise(store->get(key, v, found));
+    return found ? std::optional<value>{std::move(v)} : std::nullopt;
+  }
+  auto x = make_op(op_kind::get, key);
+  detail::execute(h, x);
+  raise(x.result);
+  return x.found ? std::optional<value>{decoded(x.out)} : std::nullopt;
 }
 
 value dict::get(const std::string& key, const value& fallback) const {
@@ -92,47 +91,24 @@ value dict::get(const std::string& key, const value& fallback) const {
 }
 
 bool dict::erase(const std::string& key) {
-  auto& h = checked(h_);
-  check_key(key);
-  auto guard = h.enter();
-  bool existed = false;
-  h.call([&](bool b) { existed = b; }, ddel_atom::value, key);
-  return existed;
+  auto x = make_op(op_kind::erase, checked_key(key));
+  return run(h_, x).found;
 }
 
 bool dict::contains(const std::string& key) const {
-  auto& h = checked(h_);
-  check_key(key);
-  auto guard = h.enter();
-  bool found = false;
-  if (auto* store = h.local())
-    raise(store->contains(key, found));
-  else
-    h.call([&](bool b) { found = b; }, dhas_atom::value, key);
-  return found;
+  auto x = make_op(op_kind::contains, checked_key(key));
+  return run(h_, x).found;
 }
 
 std::size_t dict::size() const {
-  auto& h = checked(h_);
-  auto guard = h.enter();
-  uint64_t n = 0;
-  if (auto* store = h.local())
-    raise(store->size(n));
-  else
-    h.call([&](uint64_t x) { n = x; }, dsize_atom::value);
-  return static_cast<std::size_t>(n);
+  auto x = make_op(op_kind::size);
+  return static_cast<std::size_t>(run(h_, x).count);
 }
 
 std::vector<std::string> dict::keys_page(const std::string& after, std::size_t limit) const {
-  auto& h = checked(h_);
-  auto guard = h.enter();
-  std::vector<std::string> out;
-  if (auto* store = h.local())
-    raise(store->keys_after(after, limit, out));
-  else
-    h.call([&](std::vector<std::string>& ks) { out = std::move(ks); }, dkeys_atom::value, after,
-           static_cast<uint64_t>(limit));
-  return out;
+  auto x = make_op(op_kind::keys, after);
+  x.count = limit;
+  return std::move(run(h_, x).keys);
 }
 
 key_range dict::keys() const {
@@ -141,65 +117,33 @@ key_range dict::keys() const {
 }
 
 value dict::increment(const std::string& key, const value& delta) {
-  auto& h = checked(h_);
-  check_key(key);
-  auto d = encoded(delta);
-  auto guard = h.enter();
-  std::string out;
-  h.call([&](std::string& b) { out = std::move(b); }, dincr_atom::value, key, std::move(d),
-         std::string{});
-  return decoded(out);
+  auto x = make_op(op_kind::increment, checked_key(key), encoded(delta));
+  return decoded(run(h_, x).out);
 }
 
 value dict::increment(const std::string& key, const value& delta, const value& initial) {
-  auto& h = checked(h_);
-  check_key(key);
-  auto d = encoded(delta);
-  auto i = encoded(initial);
-  auto guard = h.enter();
-  std::string out;
-  h.call([&](std::string& b) { out = std::move(b); }, dincr_atom::value, key, std::move(d),
-         std::move(i));
-  return decoded(out);
+  auto x = make_op(op_kind::increment, checked_key(key), encoded(delta), encoded(initial));
+  return decoded(run(h_, x).out);
 }
 
 bool dict::update(const std::string& key, const value& new_value,
                   const value& expected_current_value) {
-  auto& h = checked(h_);
-  check_key(key);
-  auto n = encoded(new_value);
-  auto e = encoded(expected_current_value);
-  auto guard = h.enter();
-  bool applied = false;
-  h.call([&](bool b) { applied = b; }, dcas_atom::value, key, std::move(n), std::move(e));
-  return applied;
+  auto x = make_op(op_kind::cas, checked_key(key), encoded(new_value),
+                   encoded(expected_current_value));
+  return run(h_, x).found;
 }
 
 bool dict::set_if_absent(const std::string& key, const value& v) {
-  auto& h = checked(h_);
-  check_key(key);
-  auto bytes = encoded(v);
-  auto guard = h.enter();
-  bool applied = false;
-  h.call([&](bool b) { applied = b; }, dsetnx_atom::value, key, std::move(bytes));
-  return applied;
+  auto x = make_op(op_kind::set_if_absent, checked_key(key), encoded(v));
+  return run(h_, x).found;
 }
 
 std::size_t dict::set_many(const std::vector<std::pair<std::string, value>>& items) {
-  auto& h = checked(h_);
-  std::vector<std::string> keys;
-  std::vector<std::string> values;
-  keys.reserve(items.size());
-  values.reserve(items.size());
-  for (auto& [k, v] : items) {
-    check_key(k);
-    keys.push_back(k);
-    values.push_back(encoded(v));
-  }
-  auto guard = h.enter();
-  uint64_t n = 0;
-  h.call([&](uint64_t x) { n = x; }, dsetmany_atom::value, std::move(keys), std::move(values));
-  return static_cast<std::size_t>(n);
+  auto x = make_op(op_kind::set_many);
+  x.items.reserve(items.size());
+  for (auto& [k, v] : items)
+    x.items.emplace_back(checked_key(k), encoded(v));
+  return static_cast<std::size_t>(run(h_, x).count);
 }
 
 value dict::item::operator-=(const value& delta) {

@@ -9,6 +9,8 @@
 #include "actors/remote_dict.hpp"
 #include "runtime/detail/dict_handle.hpp"
 #include "runtime/membership.hpp"
+#include "runtime/wire/client.hpp"
+#include "runtime/wire/server.hpp"
 #include "storage/data_dir.hpp"
 
 #include <caf/all.hpp>
@@ -93,9 +95,12 @@ public:
       cfg.fingerprint = members_.fingerprint();
       cfg.connect_timeout = opts_.connect_timeout;
       cfg.request_timeout = opts_.request_timeout;
+      auto fast = endpoint_of(owner, cfg.self_name);
+      if (fast)
+        cfg.on_fast_port = [fast](uint16_t port) { fast->set_port(port); };
       auto proxy = actors::spawn_remote_dict(*sys_, cfg);
       h = std::make_shared<dict_handle>(name, actors::remote_label(name, owner), state_,
-                                        std::move(proxy), nullptr);
+                                        std::move(proxy), nullptr, std::move(fast));
     }
     dicts_.emplace(name, h);
     return dict{h};
@@ -111,6 +116,7 @@ public:
   std::vector<peer> members() const { return members_.members(); }
   std::string owner_of(const std::string& name) const { return members_.owner_of(name).name; }
   const node_options& options() const noexcept { return opts_; }
+  uint16_t fast_port() const noexcept { return fast_port_; }
   caf::actor_system& system() noexcept { return *sys_; }
 
 private:
@@ -138,11 +144,40 @@ private:
     state_->keys_page_size = opts_.keys_page_size > 0 ? opts_.keys_page_size : 1;
   }
 
+  // The fast path to `owner`, shared by all handles to its dicts; nullptr when
+  // this process does not use fast paths. REQUIRES: mu_ held.
+  std::shared_ptr<wire::endpoint> endpoint_of(const peer& owner, const std::string& self_name) {
+    if (!opts_.fast_path)
+      return nullptr;
+    auto& ep = endpoints_[owner.name];
+    if (!ep)
+      ep = std::make_shared<wire::endpoint>(owner, self_name, members_.fingerprint(),
+                                            opts_.connect_timeout, opts_.request_timeout);
+    return ep;
+  }
+
   void listen() {
     std::string host;
     uint16_t port = 0;
     parse_address(opts_.listen, "--listen", host, port);
     actors::node_actor_config cfg;
+    if (opts_.fast_path) {
+      wire::server::config wcfg;
+      wcfg.host = host;
+      wcfg.self_name = opts_.name;
+      wcfg.fingerprint = members_.fingerprint();
+      wcfg.diff = runtime::describe_difference;
+      wcfg.resolve = [this](const std::string& name, std::shared_ptr<dict_handle>& out) {
+        return resolve_for_peer(name, out);
+      };
+      wire_ = std::make_unique<wire::server>(std::move(wcfg));
+      cfg.fast_port = opts_.fast_port;
+      if (auto st = wire_->start(cfg.fast_port); !st) {
+        stop();
+        raise(st);
+      }
+      fast_port_ = cfg.fast_port;
+    }
     cfg.name = opts_.name;
     cfg.fingerprint = members_.fingerprint();
     cfg.diff = runtime::describe_difference;
@@ -171,8 +206,9 @@ private:
     return std::make_shared<dict_handle>(name, label, state_, std::move(actor), std::move(store));
   }
 
-  // The node actor's opener: another process asks for a dict this node owns.
-  storage::status open_for_peer(const std::string& name, caf::actor& out) {
+  // Another process asks for a dict: only the owner serves it, so that no
+  // dict ever gets two owners even when a caller's view is wrong.
+  storage::status resolve_for_peer(const std::string& name, std::shared_ptr<dict_handle>& out) {
     if (auto problem = check_dict_name(name, true); !problem.empty())
       return {errc::invalid_name, problem};
     const peer& owner = members_.owner_of(name);
@@ -181,16 +217,27 @@ private:
                                   + "' (node '" + owner.name
                                   + "' does); the caller's membership differs"};
     try {
-      out = get_dict(name, true).handle()->actor();
+      out = get_dict(name, true).handle();
       return storage::status::ok();
     } catch (const error& e) {
       return {e.code(), e.what()};
     }
   }
 
+  // The node actor's opener.
+  storage::status open_for_peer(const std::string& name, caf::actor& out) {
+    std::shared_ptr<dict_handle> h;
+    auto st = resolve_for_peer(name, h);
+    if (st)
+      out = h->actor();
+    return st;
+  }
+
   void stop() {
     if (!sys_)
       return;
+    if (wire_)
+      wire_->stop(); // its threads finish their current call first
     {
       std::unique_lock<std::shared_mutex> guard{state_->mu};
       state_->stopped = true;
@@ -200,6 +247,8 @@ private:
         h->detach();
       }
       dicts_.clear();
+      for (auto& [name, ep] : endpoints_)
+        ep->close_all();
       if (node_actor_)
         caf::anon_send_exit(node_actor_, caf::exit_reason::user_shutdown);
       node_actor_ = caf::actor{};
@@ -217,6 +266,9 @@ private:
   caf::actor node_actor_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<dict_handle>> dicts_;
+  std::map<std::string, std::shared_ptr<wire::endpoint>> endpoints_; // by node name
+  std::unique_ptr<wire::server> wire_;
+  uint16_t fast_port_ = 0;
 };
 
 } // namespace detail
@@ -247,6 +299,10 @@ std::vector<peer> node::members() const {
 
 std::string node::owner_of(const std::string& dict_name) const {
   return impl_->owner_of(dict_name);
+}
+
+uint16_t node::fast_path_port() const noexcept {
+  return impl_->fast_port();
 }
 
 const node_options& node::options() const noexcept {

@@ -127,7 +127,9 @@ node_options node_options::from_command_line(int argc, const char* const* argv,
     ("heartbeat-ms", po::value(&heartbeat_ms), "")
     ("threads", po::value(&o.scheduler_threads), "")
     ("scheduler-policy", po::value(&o.scheduler_policy), "")
-    ("initial-map-mb", po::value(&map_mb), "");
+    ("initial-map-mb", po::value(&map_mb), "")
+    ("no-fast-path", po::bool_switch(), "")
+    ("fast-port", po::value(&o.fast_port), "");
   po::variables_map vm;
   try {
     auto parser = po::command_line_parser(argc, argv).options(desc);
@@ -160,6 +162,8 @@ node_options node_options::from_command_line(int argc, const char* const* argv,
   o.connect_timeout = std::chrono::milliseconds(connect_ms);
   o.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
   o.initial_map_size = map_mb << 20;
+  if (vm.count("no-fast-path") && vm["no-fast-path"].as<bool>())
+    o.fast_path = false;
   o.validate();
   return o;
 }

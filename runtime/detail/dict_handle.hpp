@@ -7,6 +7,8 @@
 
 #include <mn/error.hpp>
 
+#include "runtime/wire/client.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
@@ -35,9 +37,10 @@ class dict_handle {
 public:
   /// `label` names the dict and, when remote, its node, for error messages.
   dict_handle(std::string name, std::string label, std::shared_ptr<node_state> node,
-              caf::actor actor, std::shared_ptr<storage::dict_store> local)
+              caf::actor actor, std::shared_ptr<storage::dict_store> local,
+              std::shared_ptr<wire::endpoint> fast = nullptr)
     : name_(std::move(name)), label_(std::move(label)), node_(std::move(node)),
-      actor_(std::move(actor)), local_(std::move(local)) {}
+      actor_(std::move(actor)), local_(std::move(local)), fast_(std::move(fast)) {}
 
   const std::string& name() const noexcept { return name_; }
   const std::string& label() const noexcept { return label_; }
@@ -59,25 +62,28 @@ public:
   /// REQUIRES: a guard from enter().
   storage::dict_store* local() const noexcept { return local_.get(); }
 
+  /// The fast path to the owner, or nullptr (local dict, or a client of a
+  /// node without one). REQUIRES: a guard from enter().
+  wire::endpoint* fast_path() const noexcept { return fast_.get(); }
+
   /// Sends `xs...` to the dict's actor and waits for the answer, which goes to
-  /// `on_reply`. REQUIRES: a guard from enter(). Errors: the dict's error as
-  /// an mn exception; timeout; unavailable.
+  /// `on_reply`. REQUIRES: a guard from enter(). Returns the dict's error,
+  /// timeout or unavailable.
   template <class F, class... Ts>
-  void call(F&& on_reply, Ts&&... xs) const {
+  storage::status try_call(F&& on_reply, Ts&&... xs) const {
     caf::scoped_actor self{*node_->sys};
     caf::error err;
     self->request(actor_, node_->timeout, std::forward<Ts>(xs)...)
       .receive(std::forward<F>(on_reply), [&](caf::error& e) { err = std::move(e); });
-    if (err) {
-      auto st = actors::to_status(err, label_);
-      throw_error(st.code(), st.message());
-    }
+    return actors::to_status(err, label_);
   }
 
   /// Called by the node, under its exclusive lock, when it stops.
   void detach() {
     actor_ = caf::actor{};
     local_.reset();
+    if (fast_)
+      fast_->close_all();
   }
 
 private:
@@ -86,6 +92,7 @@ private:
   std::shared_ptr<node_state> node_;
   caf::actor actor_;
   std::shared_ptr<storage::dict_store> local_;
+  std::shared_ptr<wire::endpoint> fast_;
 };
 
 /// Throws the mn exception for a failed storage status.

@@ -4,7 +4,13 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <set>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace mn::test;
 
@@ -108,6 +114,60 @@ BOOST_AUTO_TEST_CASE(races_across_nodes_have_exactly_one_winner) {
   }
   BOOST_TEST(successes > 0);
   BOOST_TEST(c.ask(1, "get " + d + " chain").text == std::to_string(successes));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cluster_paths)
+
+// The same behaviour with the fast path off: everything over CAF messages.
+BOOST_AUTO_TEST_CASE(the_caf_path_alone_serves_everything) {
+  cluster c{3, {"--no-fast-path"}};
+  c.start_all();
+  BOOST_TEST(c.ask(0, "fastport -").text == "0");
+  auto d = c.dict_owned_by(2, "cafonly");
+  BOOST_REQUIRE(c.ask(0, "set " + d + " k [1,2]").ok);
+  BOOST_TEST(c.ask(1, "get " + d + " k").text == "[1,2]");
+  for (int i = 0; i < 2; ++i)
+    c.send(i, "incr_many " + d + " n 200 4");
+  for (int i = 0; i < 2; ++i)
+    BOOST_TEST(c.receive(i).text == "200 0");
+  BOOST_TEST(c.ask(2, "get " + d + " n").text == "400");
+  BOOST_TEST(c.ask(1, "cas " + d + " n 0 400").text == "true");
+  BOOST_TEST(c.ask(0, "keys " + d).text == "k n");
+}
+
+// Garbage on the fast-path port costs that connection only.
+BOOST_AUTO_TEST_CASE(garbage_on_the_fast_port_is_dropped) {
+  cluster c{2};
+  c.start_all();
+  auto d = c.dict_owned_by(1, "sturdy");
+  BOOST_REQUIRE(c.ask(0, "set " + d + " k 1").ok);
+  auto port = std::stoi(c.ask(1, "fastport -").text);
+  BOOST_REQUIRE(port > 0);
+  for (std::string junk : {std::string("\xff\xff\xff\xff", 4), std::string("GET / HTTP/1.0\r\n\r\n"),
+                           std::string("\x05\x00\x00\x00\x00\x01\x02\x03\x04", 9)}) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    BOOST_REQUIRE(::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL) > 0);
+    ::shutdown(fd, SHUT_WR);
+    char buf[256];
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    auto start = std::chrono::steady_clock::now();
+    ssize_t n = 0;
+    while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) {
+    } // the node may answer (an error), then it closes the connection
+    BOOST_TEST(n == 0, "the node did not close the connection");
+    BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(2)));
+    ::close(fd);
+  }
+  BOOST_TEST(c.ask(0, "get " + d + " k").text == "1");
+  BOOST_TEST(c.ask(0, "incr " + d + " k 1").text == "2");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

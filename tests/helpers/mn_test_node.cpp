@@ -5,6 +5,7 @@
 //
 // Commands (D = dict, K = key, V/NEW/EXP = JSON):
 //   set D K V | get D K | del D K | has D K | size D | keys D | owner D
+//   fastport - (this node's fast-path port)
 //   incr D K DELTA | cas D K NEW EXP | setnx D K V
 //   incr_many D K N THREADS    -> "<acked> <failed>" after N increments in total
 //   setnx_many D PREFIX N      -> wins of set_if_absent(PREFIX<i>, this name), i < N
@@ -41,6 +42,8 @@ std::string run(target& t, const std::string& line) {
   };
   if (cmd == "owner")
     return t.owner(d);
+  if (cmd == "fastport")
+    return std::to_string(t.n ? t.n->fast_path_port() : 0);
   auto dict = t.get(d);
   if (cmd == "set") {
     in >> k;

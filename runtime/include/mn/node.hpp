@@ -55,6 +55,8 @@ public:
   std::string owner_of(const std::string& dict_name) const;
 
   const node_options& options() const noexcept;
+  /// The port of the fast path (see node_options::fast_path), 0 when off.
+  uint16_t fast_path_port() const noexcept;
 
   /// The CAF actor system, for applications written as actors.
   caf::actor_system& system() noexcept;

@@ -59,6 +59,13 @@ struct node_options {
   std::size_t scheduler_threads = 0;
   /// CAF scheduler policy: "stealing" (CAF's default) or "sharing".
   std::string scheduler_policy = "stealing";
+  /// Serve blocking callers of other processes over a plain TCP connection
+  /// (a second, ephemeral port on the --listen host, announced through CAF)
+  /// instead of CAF's messaging: a remote round trip then costs about what a
+  /// Redis one does. Actors always use CAF messages.
+  bool fast_path = true;
+  /// The fast path's port on the --listen host; 0 picks a free one.
+  uint16_t fast_port = 0;
 
   /// Options from a command line (and a --config FILE it names, INI style;
   /// the command line wins). Knows --name, --listen, --peer (repeatable),
