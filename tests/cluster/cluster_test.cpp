@@ -116,6 +116,22 @@ BOOST_AUTO_TEST_CASE(races_across_nodes_have_exactly_one_winner) {
   BOOST_TEST(c.ask(1, "get " + d + " chain").text == std::to_string(successes));
 }
 
+BOOST_AUTO_TEST_CASE(actors_use_remote_dicts_without_blocking) {
+  cluster c{3};
+  c.start_all();
+  c.start_client(2);
+  auto d = c.dict_owned_by(1, "actors");
+  for (int i = 0; i < 3; ++i)
+    c.send(i, "aincr_many " + d + " n 1000");
+  c.client_send("aincr_many " + d + " n 1000");
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.receive(i);
+    BOOST_TEST(r.text == "1000 0 -", "node " << c.name(i) << ": " << r.text);
+  }
+  BOOST_TEST(c.client_receive().text == "1000 0 -");
+  BOOST_TEST(c.ask(0, "get " + d + " n").text == "4000");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(cluster_paths)

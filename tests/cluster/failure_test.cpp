@@ -56,6 +56,10 @@ BOOST_AUTO_TEST_CASE(owner_killed_then_restarted) {
   expect_unavailable(c.ask(0, "get " + fragile + " k1"), "c");
   expect_unavailable(c.ask(0, "set " + fragile + " new 1"), "c");
   expect_unavailable(c.ask(1, "incr " + fragile + " n 1"), "c");
+  // Actors get the same answer through their error callbacks, just as fast.
+  auto from_actor = c.ask(0, "aincr_many " + fragile + " n 20");
+  BOOST_TEST(from_actor.text == "0 20 unavailable", from_actor.text);
+  BOOST_TEST(from_actor.us < bound_us);
   BOOST_TEST(c.ask(0, "set " + steady + " k 1").ok); // other owners keep working
   BOOST_TEST(c.ask(1, "get " + steady + " k").text == "1");
 

@@ -10,9 +10,14 @@
 //   incr_many D K N THREADS    -> "<acked> <failed>" after N increments in total
 //   setnx_many D PREFIX N      -> wins of set_if_absent(PREFIX<i>, this name), i < N
 //   cas_chain D K N            -> successful update(K, v+1, v) out of N tries
+//   aincr_many D K N           -> "<acked> <failed> <first error name>" after N
+//                                 increments by one actor (mn::async_dict), 16 in flight
 // Node options are mnode's (see node_options::from_command_line). It prints
 // "ready" once started.
+#include <mn/async_dict.hpp>
 #include <mn/mn.hpp>
+
+#include <caf/all.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -29,7 +34,44 @@ struct target {
   std::string name;
   mn::dict get(const std::string& d) { return n ? n->get_dict(d) : c->get_dict(d); }
   std::string owner(const std::string& d) { return n ? n->owner_of(d) : c->owner_of(d); }
+  caf::actor_system& sys() { return n ? n->system() : c->system(); }
 };
+
+using go_atom = caf::atom_constant<caf::atom("go")>;
+
+// An actor that increments `key` `total` times through mn::async_dict, 16 in
+// flight, and reports (acked, failed, first error) to `parent`.
+caf::behavior incrementer(caf::event_based_actor* self, mn::dict d, std::string key, long total,
+                          caf::actor parent) {
+  struct progress {
+    long sent = 0, acked = 0, failed = 0;
+    std::string first_error = "-";
+  };
+  auto st = std::make_shared<progress>();
+  auto ad = std::make_shared<mn::async_dict>(self, d);
+  auto next = std::make_shared<std::function<void()>>();
+  *next = [=] {
+    if (st->acked + st->failed == total) {
+      self->send(parent, st->acked, st->failed, st->first_error);
+      self->quit();
+      return;
+    }
+    if (st->sent == total)
+      return;
+    ++st->sent;
+    ad->increment(
+      key, 1, 0, [=](const mn::value&) { ++st->acked; (*next)(); },
+      [=](const mn::failure& f) {
+        if (st->failed++ == 0)
+          st->first_error = mn::to_string(f.code);
+        (*next)();
+      });
+  };
+  return {[=](go_atom) {
+    for (int i = 0; i < 16; ++i)
+      (*next)();
+  }};
+}
 
 std::string run(target& t, const std::string& line) {
   std::istringstream in{line};
@@ -105,6 +147,20 @@ std::string run(target& t, const std::string& line) {
     for (auto& th : pool)
       th.join();
     return std::to_string(acked.load()) + " " + std::to_string(failed.load());
+  }
+  if (cmd == "aincr_many") {
+    long n = 0;
+    in >> k >> n;
+    caf::scoped_actor self{t.sys()};
+    auto a = t.sys().spawn(incrementer, dict, k, n, caf::actor{self});
+    self->send(a, go_atom::value);
+    std::string out = "no answer";
+    self->receive(
+      [&](long acked, long failed, std::string& first) {
+        out = std::to_string(acked) + " " + std::to_string(failed) + " " + first;
+      },
+      caf::after(std::chrono::seconds(120)) >> [&] { caf::anon_send_exit(a, caf::exit_reason::kill); });
+    return out;
   }
   if (cmd == "setnx_many") {
     long n = 0;
