@@ -3,12 +3,15 @@
 #include "runtime/fixture.hpp"
 #include "support/child_process.hpp"
 
+#include "support/text.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
 #include <fstream>
 
 using namespace mn;
+using mn::test::has;
 using namespace std::chrono_literals;
 
 namespace {
@@ -26,13 +29,6 @@ std::string expect_error(F&& f, errc code) {
   }
   BOOST_FAIL("no exception");
   return {};
-}
-
-bool has(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos)
-    return true;
-  BOOST_TEST_MESSAGE("'" << part << "' not in: " << text);
-  return false;
 }
 
 } // namespace

@@ -4,11 +4,14 @@
 #include <mn/error.hpp>
 #include <mn/node_options.hpp>
 
+#include "support/text.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
 
 using namespace mn;
+using mn::test::has;
 
 namespace {
 
@@ -30,13 +33,6 @@ std::string refusal(std::vector<std::string> args) {
   }
   BOOST_FAIL("accepted");
   return {};
-}
-
-bool has(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos)
-    return true;
-  BOOST_TEST_MESSAGE("'" << part << "' not in: " << text);
-  return false;
 }
 
 } // namespace
