@@ -244,13 +244,19 @@ private:
       std::lock_guard<std::mutex> dicts_guard{mu_};
       for (auto& [name, h] : dicts_) {
         caf::anon_send_exit(h->actor(), caf::exit_reason::user_shutdown);
+        // Handles sent to other nodes are kept in CAF's registry; a detached
+        // actor left there keeps the actor system from ever shutting down
+        // (CAF issue #1110).
+        sys_->registry().erase(h->actor().id());
         h->detach();
       }
       dicts_.clear();
       for (auto& [name, ep] : endpoints_)
         ep->close_all();
-      if (node_actor_)
+      if (node_actor_) {
         caf::anon_send_exit(node_actor_, caf::exit_reason::user_shutdown);
+        sys_->registry().erase(node_actor_.id());
+      }
       node_actor_ = caf::actor{};
     }
     sys_.reset(); // waits until every dict actor committed its last batch and stopped
