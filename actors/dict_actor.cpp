@@ -1,6 +1,7 @@
 #include "actors/dict_actor.hpp"
 
 #include "actors/caf_errors.hpp"
+#include "actors/completion.hpp"
 #include "actors/dict_protocol.hpp"
 
 #include <caf/all.hpp>
@@ -23,7 +24,8 @@ struct dict_state {
   std::string dict_name;
   std::shared_ptr<storage::dict_store> store;
   std::vector<op> batch;                      // ops waiting for the next commit
-  std::vector<caf::response_promise> waiting; // waiting[i] answers batch[i]
+  std::vector<caf::response_promise> waiting; // waiting[i] answers batch[i]...
+  std::vector<completion_ptr> completions;    // ...or, if set, completions[i] does
   bool flush_sent = false;
   bool deferred = false;           // this batch already waited once for stragglers
   std::size_t last_batch_size = 0; // ops in the previous commit
@@ -68,10 +70,17 @@ void flush(self_ptr self) {
   st.deferred = false;
   ++st.batches;
   st.ops += st.batch.size();
-  for (std::size_t i = 0; i < st.batch.size(); ++i)
-    answer(st.waiting[i], st.batch[i]);
+  for (std::size_t i = 0; i < st.batch.size(); ++i) {
+    if (auto& c = st.completions[i]) {
+      c->x = std::move(st.batch[i]);
+      c->finish();
+    } else {
+      answer(st.waiting[i], st.batch[i]);
+    }
+  }
   st.batch.clear();
   st.waiting.clear();
+  st.completions.clear();
 }
 
 // The flush message arrived: everything that was in the mailbox behind the
@@ -99,6 +108,20 @@ void on_flush(self_ptr self) {
   flush(self);
 }
 
+// Adds `x` to the batch, answered later by `rp` or `c`.
+void enqueue(self_ptr self, op&& x, caf::response_promise rp, completion_ptr c) {
+  auto& st = self->state;
+  st.batch.push_back(std::move(x));
+  st.waiting.push_back(std::move(rp));
+  st.completions.push_back(std::move(c));
+  if (st.batch.size() >= max_batch_ops) {
+    flush(self);
+  } else if (!st.flush_sent) {
+    st.flush_sent = true;
+    self->send(self, dflush_atom::value);
+  }
+}
+
 // Queues `x` or, for a read with no writes waiting, answers it at once.
 caf::response_promise submit(self_ptr self, op&& x) {
   auto& st = self->state;
@@ -108,14 +131,7 @@ caf::response_promise submit(self_ptr self, op&& x) {
     answer(rp, x);
     return rp;
   }
-  st.batch.push_back(std::move(x));
-  st.waiting.push_back(rp);
-  if (st.batch.size() >= max_batch_ops) {
-    flush(self);
-  } else if (!st.flush_sent) {
-    st.flush_sent = true;
-    self->send(self, dflush_atom::value);
-  }
+  enqueue(self, std::move(x), rp, nullptr);
   return rp;
 }
 
@@ -168,6 +184,14 @@ caf::behavior dict_actor(self_ptr self, std::string name,
       for (std::size_t i = 0; i < keys.size(); ++i)
         x.items.emplace_back(std::move(keys[i]), std::move(values[i]));
       return submit(self, std::move(x));
+    },
+    [=](dlocal_atom, completion_ptr& c) {
+      if (!storage::is_write(c->x.kind) && self->state.batch.empty()) {
+        self->state.store->read(c->x);
+        c->finish();
+        return;
+      }
+      enqueue(self, std::move(c->x), caf::response_promise{}, c);
     },
     [=](dstats_atom) { return caf::make_message(self->state.batches, self->state.ops); },
     [=](dflush_atom) { on_flush(self); },

@@ -1,5 +1,6 @@
 #include "runtime/detail/execute.hpp"
 
+#include "actors/completion.hpp"
 #include "actors/dict_protocol.hpp"
 #include "runtime/wire/client.hpp"
 
@@ -63,6 +64,22 @@ void via_actor(const dict_handle& h, storage::op& x) {
   }
 }
 
+// A local write: straight into the dict actor's batch, then wait for the
+// commit (see actors/completion.hpp).
+void via_completion(const dict_handle& h, storage::op& x) {
+  auto c = std::make_shared<completion>();
+  c->x = std::move(x);
+  auto deadline = std::chrono::steady_clock::now() + h.node()->timeout;
+  caf::anon_send(h.actor(), dlocal_atom::value, c);
+  if (!c->wait_until(deadline)) {
+    x.result = {errc::timeout, h.label() + " did not commit within the request timeout; its "
+                                           "disk may be slow or full (the operation may still be "
+                                           "applied): retry, or raise request_timeout"};
+    return;
+  }
+  x = std::move(c->x);
+}
+
 } // namespace
 
 void execute(const dict_handle& h, storage::op& x) {
@@ -71,6 +88,8 @@ void execute(const dict_handle& h, storage::op& x) {
       store->read(x);
       return;
     }
+    via_completion(h, x);
+    return;
   } else if (auto* fast = h.fast_path(); fast != nullptr && fast->ready()
                                           && x.kind != op_kind::set_many) {
     if (auto st = fast->call(h.name(), x); !st)
