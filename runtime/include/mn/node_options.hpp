@@ -14,7 +14,8 @@ enum class durability {
   sync,
   /// Commits are not synced (LMDB's MDB_NOSYNC): a write survives kill -9 of
   /// the node, but a machine crash or power loss may lose the last seconds of
-  /// acknowledged writes. Several times faster for one writer.
+  /// acknowledged writes and, where the file system reorders writes, damage
+  /// the dict's file (LMDB's own warning). For data that can be rebuilt.
   relaxed,
 };
 
