@@ -1,6 +1,7 @@
 #include "actors/node_actor.hpp"
 
 #include "actors/caf_errors.hpp"
+#include "actors/function_protocol.hpp"
 #include "actors/node_protocol.hpp"
 
 #include <caf/all.hpp>
@@ -9,7 +10,7 @@ namespace mn::actors {
 
 namespace {
 
-caf::behavior node_actor(caf::event_based_actor*, node_actor_config cfg) {
+caf::behavior node_actor(caf::event_based_actor* self, node_actor_config cfg) {
   return {
     [cfg](nhello_atom, const std::string& fingerprint,
           const std::string& from) -> caf::result<std::string, uint16_t> {
@@ -27,6 +28,10 @@ caf::behavior node_actor(caf::event_based_actor*, node_actor_config cfg) {
       return out;
     },
     [cfg](nmembers_atom) { return cfg.fingerprint; },
+    [=](fcall_atom a, std::string& name, std::string& arg) {
+      return self->delegate(cfg.runner, a, std::move(name), std::move(arg));
+    },
+    [=](flist_atom a) { return self->delegate(cfg.runner, a); },
   };
 }
 

@@ -15,6 +15,7 @@ struct node_actor_config {
   std::string name;        // this node's name
   std::string fingerprint; // the membership, as runtime::membership::fingerprint()
   uint16_t fast_port = 0;  // the wire fast path's port (0: none)
+  caf::actor runner;       // the node's function runner (function_protocol.hpp)
   /// Opens dict `name` here (error when this node does not own it).
   std::function<storage::status(const std::string& name, caf::actor& out)> open;
   /// Words for a membership difference (runtime::describe_difference).

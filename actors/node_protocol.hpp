@@ -9,6 +9,8 @@
 //   (nopen_atom, dict_name)                         caf::actor: the dict's actor
 //        error bad_config when this node is not the dict's owner
 //   (nmembers_atom)                                 string: the membership fingerprint
+//   (fcall_atom, ...), (flist_atom)                 delegated to the function runner
+//                                                   (function_protocol.hpp)
 #include <caf/atom.hpp>
 
 namespace mn::actors {

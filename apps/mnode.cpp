@@ -39,6 +39,7 @@ usage: mnode [options]
   --no-fast-path              serve other processes' blocking calls through CAF messages only
                               (default: a plain TCP fast path on a second port)
   --fast-port N               the fast path's port on the --listen host (default: 0, any free one)
+  --function-threads N        threads that run registered functions (default: 4)
   --config FILE               read options from an INI file (key = value lines)
   --help                      show this help
   --version                   show the version

@@ -19,6 +19,8 @@ const char* to_string(errc x) noexcept {
     case errc::corrupted: return "corrupted";
     case errc::unavailable: return "unavailable";
     case errc::timeout: return "timeout";
+    case errc::function_failed: return "function_failed";
+    case errc::unknown_function: return "unknown_function";
   }
   return "unknown";
 }

@@ -27,6 +27,10 @@ void throw_error(errc code, const std::string& message) {
       throw unavailable(code, message);
     case errc::timeout:
       throw timeout(code, message);
+    case errc::function_failed:
+      throw function_error(code, message);
+    case errc::unknown_function:
+      throw unknown_function(code, message);
     case errc::none:
       break;
   }

@@ -4,10 +4,13 @@
 #include <mn/names.hpp>
 
 #include "actors/dict_actor.hpp"
+#include "actors/function_protocol.hpp"
+#include "actors/function_runner.hpp"
 #include "actors/node_actor.hpp"
 #include "actors/node_protocol.hpp"
 #include "actors/remote_dict.hpp"
 #include "runtime/detail/dict_handle.hpp"
+#include "runtime/function_caller.hpp"
 #include "runtime/membership.hpp"
 #include "runtime/wire/client.hpp"
 #include "runtime/wire/server.hpp"
@@ -26,7 +29,7 @@ namespace mn {
 namespace detail {
 
 /// The machinery behind mn::node (owns dicts) and mn::client (owns none).
-class node_impl {
+class node_impl : public cluster_view {
 public:
   /// A node. Errors: bad_config (options, data directory, listen address).
   explicit node_impl(node_options opts) : opts_(std::move(opts)) {
@@ -37,8 +40,13 @@ public:
     env_opts_.initial_map_size = opts_.initial_map_size;
     env_opts_.sync = opts_.durability == durability::sync;
     start_system(!opts_.listen.empty());
+    functions_ = std::make_shared<actors::function_table>();
+    runner_ = actors::spawn_function_runner(*sys_, opts_.name, functions_,
+                                            opts_.function_threads);
     if (!opts_.listen.empty())
       listen();
+    else
+      node_actor_ = actors::spawn_node_actor(*sys_, node_config());
   }
 
   /// A client of the cluster that `seed` (HOST:PORT) belongs to.
@@ -73,7 +81,123 @@ public:
     }
   }
 
-  ~node_impl() { stop(); }
+  ~node_impl() override { stop(); }
+
+  // -- functions --------------------------------------------------------------
+
+  void register_function(const std::string& name, function_body body, function_options o) {
+    if (name.empty() || !body)
+      throw invalid_argument(errc::invalid_argument,
+                             "register_function needs a name and a body");
+    actors::function_entry e;
+    e.body = std::move(body);
+    e.timeout = o.timeout;
+    e.max_retries = o.max_retries;
+    e.max_concurrency = o.max_concurrency;
+    functions_->put(name, std::move(e));
+    std::lock_guard<std::mutex> guard{peers_mu_};
+    function_cache_.clear(); // the list of who runs what changed here
+  }
+
+  function_handle function(const std::string& name, call_options o) {
+    return function_handle{std::make_shared<function_caller>(name, o, this)};
+  }
+
+  // -- cluster_view -----------------------------------------------------------
+
+  const std::shared_ptr<node_state>& state() const override { return state_; }
+
+  std::string self_name() const override { return members_.self(); }
+
+  storage::status node_actor(const std::string& node, caf::actor& out) override {
+    if (node == members_.self() && node_actor_) {
+      out = node_actor_;
+      return storage::status::ok();
+    }
+    {
+      std::lock_guard<std::mutex> guard{peers_mu_};
+      if (auto i = peer_actors_.find(node); i != peer_actors_.end()) {
+        out = i->second;
+        return storage::status::ok();
+      }
+    }
+    const peer* p = members_.find(node);
+    if (p == nullptr)
+      return {errc::unavailable, "node '" + node + "' is not a member of this cluster"};
+    auto label = "node '" + p->name + "' (" + p->host + ":" + std::to_string(p->port) + ")";
+    caf::scoped_actor self{*sys_};
+    caf::error err;
+    caf::actor found;
+    self->request(sys_->middleman().actor_handle(), opts_.connect_timeout,
+                  caf::connect_atom::value, p->host, p->port)
+      .receive([&](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                   const std::set<std::string>&) { found = caf::actor_cast<caf::actor>(ptr); },
+               [&](caf::error& e) { err = std::move(e); });
+    if (!err && !found)
+      return {errc::unavailable, label + ": no multinode node listens there"};
+    if (!err)
+      self->request(found, opts_.request_timeout, actors::nhello_atom::value,
+                    members_.fingerprint(), members_.self().empty() ? "client" : members_.self())
+        .receive([&](std::string&, uint16_t) {}, [&](caf::error& e) { err = std::move(e); });
+    if (err)
+      return actors::to_status(err, label);
+    std::lock_guard<std::mutex> guard{peers_mu_};
+    peer_actors_[node] = found;
+    out = found;
+    return storage::status::ok();
+  }
+
+  void forget(const std::string& node) override {
+    std::lock_guard<std::mutex> guard{peers_mu_};
+    peer_actors_.erase(node);
+    function_cache_.clear();
+  }
+
+  storage::status find_function(const std::string& function, function_info& out) override {
+    using namespace std::chrono;
+    std::map<std::string, std::vector<std::string>> lists;
+    {
+      std::lock_guard<std::mutex> guard{peers_mu_};
+      if (steady_clock::now() - function_cache_time_ < seconds(2))
+        lists = function_cache_;
+    }
+    if (lists.empty()) {
+      // Ask every member (in parallel would be nicer; members are few).
+      for (auto& m : members_.members()) {
+        caf::actor a;
+        if (!node_actor(m.name, a))
+          continue; // unreachable members run nothing for now
+        caf::scoped_actor self{*sys_};
+        self->request(a, opts_.request_timeout, actors::flist_atom::value)
+          .receive([&](std::vector<std::string>& names) { lists[m.name] = std::move(names); },
+                   [&](caf::error&) { forget(m.name); });
+      }
+      std::lock_guard<std::mutex> guard{peers_mu_};
+      function_cache_ = lists;
+      function_cache_time_ = steady_clock::now();
+    }
+    out = function_info{};
+    for (auto& [node, entries] : lists)
+      for (auto& e : entries) {
+        auto bar = e.find('|');
+        if (e.substr(0, bar) != function)
+          continue;
+        auto bar2 = e.find('|', bar + 1);
+        out.nodes.push_back(node);
+        out.timeout = milliseconds(std::stoll(e.substr(bar + 1, bar2 - bar - 1)));
+        out.max_retries = static_cast<uint32_t>(std::stoul(e.substr(bar2 + 1)));
+      }
+    if (out.nodes.empty())
+      return {errc::unknown_function,
+              "no reachable node has registered function '" + function
+                + "'; register it with node::register_function on the nodes that run it"};
+    return storage::status::ok();
+  }
+
+  std::atomic<int>& in_flight(const std::string& node) override {
+    std::lock_guard<std::mutex> guard{peers_mu_};
+    return in_flight_[node];
+  }
 
   dict get_dict(const std::string& name, bool allow_reserved) {
     if (auto problem = check_dict_name(name, allow_reserved); !problem.empty())
@@ -156,11 +280,21 @@ private:
     return ep;
   }
 
+  actors::node_actor_config node_config() {
+    actors::node_actor_config cfg;
+    cfg.name = opts_.name;
+    cfg.fingerprint = members_.fingerprint();
+    cfg.diff = runtime::describe_difference;
+    cfg.open = [this](const std::string& name, caf::actor& out) { return open_for_peer(name, out); };
+    cfg.runner = runner_;
+    return cfg;
+  }
+
   void listen() {
     std::string host;
     uint16_t port = 0;
     parse_address(opts_.listen, "--listen", host, port);
-    actors::node_actor_config cfg;
+    auto cfg = node_config();
     if (opts_.fast_path) {
       wire::server::config wcfg;
       wcfg.host = host;
@@ -178,10 +312,6 @@ private:
       }
       fast_port_ = cfg.fast_port;
     }
-    cfg.name = opts_.name;
-    cfg.fingerprint = members_.fingerprint();
-    cfg.diff = runtime::describe_difference;
-    cfg.open = [this](const std::string& name, caf::actor& out) { return open_for_peer(name, out); };
     node_actor_ = actors::spawn_node_actor(*sys_, std::move(cfg));
     auto res = sys_->middleman().publish(node_actor_, port, host.c_str(), true);
     if (!res) {
@@ -257,6 +387,13 @@ private:
         caf::anon_send_exit(node_actor_, caf::exit_reason::user_shutdown);
         sys_->registry().erase(node_actor_.id());
       }
+      if (runner_) {
+        caf::anon_send_exit(runner_, caf::exit_reason::user_shutdown);
+        sys_->registry().erase(runner_.id());
+      }
+      runner_ = caf::actor{};
+      std::lock_guard<std::mutex> peers_guard{peers_mu_};
+      peer_actors_.clear();
       node_actor_ = caf::actor{};
     }
     sys_.reset(); // waits until every dict actor committed its last batch and stopped
@@ -275,6 +412,13 @@ private:
   std::map<std::string, std::shared_ptr<wire::endpoint>> endpoints_; // by node name
   std::unique_ptr<wire::server> wire_;
   uint16_t fast_port_ = 0;
+  std::shared_ptr<actors::function_table> functions_;
+  caf::actor runner_;
+  std::mutex peers_mu_; // guards the four below
+  std::map<std::string, caf::actor> peer_actors_; // node actors of other members
+  std::map<std::string, std::vector<std::string>> function_cache_; // flist per member
+  std::chrono::steady_clock::time_point function_cache_time_{};
+  std::map<std::string, std::atomic<int>> in_flight_;
 };
 
 } // namespace detail
@@ -293,6 +437,15 @@ dict node::get_dict(const std::string& name) {
 
 dict node::get_system_dict(const std::string& name) {
   return impl_->get_dict(name, true);
+}
+
+void node::register_function(const std::string& name, function_body body,
+                             function_options opts) {
+  impl_->register_function(name, std::move(body), opts);
+}
+
+function_handle node::function(const std::string& name, call_options opts) {
+  return impl_->function(name, opts);
 }
 
 std::vector<std::string> node::dicts() const {
@@ -334,6 +487,10 @@ dict client::get_dict(const std::string& name) {
 
 dict client::get_system_dict(const std::string& name) {
   return impl_->get_dict(name, true);
+}
+
+function_handle client::function(const std::string& name, call_options opts) {
+  return impl_->function(name, opts);
 }
 
 std::vector<peer> client::members() const {

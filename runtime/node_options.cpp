@@ -98,6 +98,8 @@ void node_options::validate() const {
         + " ms, connect " + std::to_string(connect_timeout.count()) + " ms)");
   if (heartbeat_interval.count() < 0)
     bad("the heartbeat interval cannot be negative");
+  if (function_threads == 0)
+    bad("--function-threads must be at least 1");
   if (scheduler_policy != "stealing" && scheduler_policy != "sharing")
     bad("unknown scheduler policy '" + scheduler_policy + "': use 'stealing' or 'sharing'");
 }
@@ -129,7 +131,8 @@ node_options node_options::from_command_line(int argc, const char* const* argv,
     ("scheduler-policy", po::value(&o.scheduler_policy), "")
     ("initial-map-mb", po::value(&map_mb), "")
     ("no-fast-path", po::bool_switch(), "")
-    ("fast-port", po::value(&o.fast_port), "");
+    ("fast-port", po::value(&o.fast_port), "")
+    ("function-threads", po::value(&o.function_threads), "");
   po::variables_map vm;
   try {
     auto parser = po::command_line_parser(argc, argv).options(desc);

@@ -3,6 +3,7 @@
 // script, a web service). It asks one node for the membership, then talks to
 // each dict's owner directly, with the same mn::dict API as a node.
 #include <mn/dict.hpp>
+#include <mn/function.hpp>
 #include <mn/node_options.hpp>
 
 #include <memory>
@@ -35,6 +36,8 @@ public:
   dict get_dict(const std::string& name);
   /// Internal: a dict whose name may start with "__".
   dict get_system_dict(const std::string& name);
+  /// A handle to call function `name` wherever it is registered.
+  function_handle function(const std::string& name, call_options opts = {});
   /// Every node of the cluster, sorted by name.
   std::vector<peer> members() const;
   /// The name of the node that owns dict `dict_name`.

@@ -23,6 +23,8 @@ enum class errc : uint8_t {
   corrupted,         ///< a data file is not valid LMDB (mn::storage_error)
   unavailable,       ///< the dict's owner cannot be reached or is stopped (mn::unavailable)
   timeout,           ///< no answer within the request timeout (mn::timeout)
+  function_failed,   ///< a function threw (mn::function_error)
+  unknown_function,  ///< no node has registered the function (mn::unknown_function)
 };
 
 /// The stable name of `x`, e.g. "key_missing".

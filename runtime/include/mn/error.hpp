@@ -40,6 +40,11 @@ class unavailable : public error { using error::error; };
 /// applied.
 class timeout : public unavailable { using unavailable::unavailable; };
 
+/// A function threw; the message says which, where, and what it said.
+class function_error : public error { using error::error; };
+/// No node of the cluster has registered the function called.
+class unknown_function : public error { using error::error; };
+
 /// Throws the exception class that matches `code`, with `message`.
 /// REQUIRES: code != errc::none.
 [[noreturn]] void throw_error(errc code, const std::string& message);

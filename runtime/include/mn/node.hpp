@@ -1,5 +1,6 @@
 #pragma once
 #include <mn/dict.hpp>
+#include <mn/function.hpp>
 #include <mn/node_options.hpp>
 
 #include <memory>
@@ -44,6 +45,14 @@ public:
   /// Errors: mn::invalid_argument (invalid_name) for a bad name (see
   /// <mn/names.hpp>); mn::storage_error when its files are damaged.
   dict get_dict(const std::string& name);
+
+  /// Registers `body` as function `name` on this node (the same binary
+  /// registers it on every node that should run it). Registering a name again
+  /// replaces the body. Errors: mn::invalid_argument for an empty name.
+  void register_function(const std::string& name, function_body body,
+                         function_options opts = {});
+  /// A handle to call function `name` wherever it is registered.
+  function_handle function(const std::string& name, call_options opts = {});
 
   /// The names of every dict in this node's data directory, sorted.
   std::vector<std::string> dicts() const;

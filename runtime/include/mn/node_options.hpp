@@ -67,6 +67,9 @@ struct node_options {
   bool fast_path = true;
   /// The fast path's port on the --listen host; 0 picks a free one.
   uint16_t fast_port = 0;
+  /// Threads that run this node's registered functions (user code, which may
+  /// block); calls beyond them wait in a queue.
+  std::size_t function_threads = 4;
 
   /// Options from a command line (and a --config FILE it names, INI style;
   /// the command line wins). Knows --name, --listen, --peer (repeatable),

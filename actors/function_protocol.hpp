@@ -1,0 +1,18 @@
+#pragma once
+// The messages of a node's function runner (reached through the node actor,
+// which delegates them). Arguments and results travel MessagePack-encoded.
+//
+//   request                                  reply
+//   (fcall_atom, name, arg bytes)            string: the result's bytes
+//        errors: unknown_function; function_failed (the exception's text,
+//        naming the node); timeout (the caller's own deadline)
+//   (flist_atom)                             vector<string>: "name|timeout_ms|max_retries"
+#include <caf/atom.hpp>
+
+namespace mn::actors {
+
+using fcall_atom = caf::atom_constant<caf::atom("mn_fcall")>;
+using flist_atom = caf::atom_constant<caf::atom("mn_flist")>;
+using fdone_atom = caf::atom_constant<caf::atom("mn_fdone")>;
+
+} // namespace mn::actors

@@ -1,0 +1,204 @@
+#include "actors/function_runner.hpp"
+
+#include "actors/caf_errors.hpp"
+#include "actors/function_protocol.hpp"
+#include "storage/codec.hpp"
+
+#include <caf/all.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <thread>
+#include <vector>
+
+namespace mn::actors {
+
+std::vector<std::string> function_table::describe() const {
+  std::lock_guard<std::mutex> guard{mu_};
+  std::vector<std::string> out;
+  for (auto& [name, e] : entries_)
+    out.push_back(name + "|" + std::to_string(e->timeout.count()) + "|"
+                  + std::to_string(e->max_retries));
+  return out;
+}
+
+namespace {
+
+struct job {
+  uint64_t id = 0;
+  std::string name;
+  std::shared_ptr<function_entry> fn;
+  std::string arg;
+};
+
+// Worker threads that run function bodies and report to the runner.
+class worker_pool {
+public:
+  worker_pool(std::size_t threads, std::string node_name, caf::actor_addr runner)
+    : node_name_(std::move(node_name)), runner_(std::move(runner)) {
+    for (std::size_t i = 0; i < threads; ++i)
+      threads_.emplace_back([this] { run(); });
+  }
+
+  ~worker_pool() {
+    {
+      std::lock_guard<std::mutex> guard{mu_};
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_)
+      t.join(); // running bodies finish first
+  }
+
+  void push(job j) {
+    {
+      std::lock_guard<std::mutex> guard{mu_};
+      queue_.push_back(std::move(j));
+    }
+    cv_.notify_one();
+  }
+
+private:
+  void run() {
+    for (;;) {
+      job j;
+      {
+        std::unique_lock<std::mutex> guard{mu_};
+        cv_.wait(guard, [this] { return stop_ || !queue_.empty(); });
+        if (queue_.empty())
+          return;
+        j = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      bool ok = false;
+      std::string payload;
+      value arg;
+      if (auto st = storage::decode(j.arg, arg); !st) {
+        payload = st.message();
+      } else {
+        try {
+          auto result = j.fn->body(arg);
+          auto st2 = storage::encode(result, payload);
+          ok = st2.is_ok();
+          if (!ok)
+            payload = "its result: " + st2.message();
+        } catch (const std::exception& e) {
+          payload = e.what();
+        } catch (...) {
+          payload = "an exception that is not a std::exception";
+        }
+      }
+      if (!ok)
+        payload = "function '" + j.name + "' failed on node '" + node_name_ + "': " + payload;
+      if (auto self = caf::actor_cast<caf::actor>(runner_))
+        caf::anon_send(self, fdone_atom::value, j.id, ok, std::move(payload));
+    }
+  }
+
+  std::string node_name_;
+  caf::actor_addr runner_; // weak: the pool must not keep the runner alive
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<job> queue_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+struct runner_state {
+  std::string node_name;
+  std::shared_ptr<function_table> table;
+  std::unique_ptr<worker_pool> pool;
+  uint64_t next_id = 1;
+  struct call {
+    std::string name;
+    caf::response_promise rp;
+  };
+  std::map<uint64_t, call> running;
+  std::map<std::string, std::size_t> active;        // running calls per function
+  std::map<std::string, std::deque<job>> waiting;   // over max_concurrency
+  std::map<uint64_t, caf::response_promise> parked; // promises of waiting jobs
+  static inline const char* name = "mn.function_runner";
+};
+
+using self_ptr = caf::stateful_actor<runner_state>*;
+
+void dispatch(self_ptr self, job j, caf::response_promise rp) {
+  auto& st = self->state;
+  ++st.active[j.name];
+  st.running.emplace(j.id, runner_state::call{j.name, std::move(rp)});
+  st.pool->push(std::move(j));
+}
+
+caf::behavior function_runner(self_ptr self, std::string node_name,
+                              std::shared_ptr<function_table> table, std::size_t threads) {
+  self->state.node_name = node_name;
+  self->state.table = std::move(table);
+  self->state.pool = std::make_unique<worker_pool>(threads, node_name, self->address());
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    auto& st = self->state;
+    auto stopping = make_error(errc::unavailable, "node '" + st.node_name
+                                                    + "' is stopping; the call did not run");
+    for (auto& [id, rp] : st.parked)
+      rp.deliver(stopping);
+    st.parked.clear();
+    st.waiting.clear();
+    st.pool.reset(); // waits for the running bodies
+    auto ended = make_error(errc::unavailable, "node '" + st.node_name
+                                                 + "' stopped while the call ran");
+    for (auto& [id, c] : st.running)
+      c.rp.deliver(ended);
+    st.running.clear();
+    self->quit(msg.reason);
+  });
+  return {
+    [=](fcall_atom, std::string& name, std::string& arg) -> caf::result<std::string> {
+      auto& st = self->state;
+      auto fn = st.table->find(name);
+      if (!fn)
+        return make_error(errc::unknown_function, "function '" + name
+                                                    + "' is not registered on node '"
+                                                    + st.node_name + "'");
+      job j{st.next_id++, name, fn, std::move(arg)};
+      auto rp = self->make_response_promise();
+      if (fn->max_concurrency > 0 && st.active[name] >= fn->max_concurrency) {
+        st.parked.emplace(j.id, rp);
+        st.waiting[name].push_back(std::move(j));
+        return rp;
+      }
+      dispatch(self, std::move(j), rp);
+      return rp;
+    },
+    [=](fdone_atom, uint64_t id, bool ok, std::string& payload) {
+      auto& st = self->state;
+      auto i = st.running.find(id);
+      if (i == st.running.end())
+        return;
+      auto name = i->second.name;
+      if (ok)
+        i->second.rp.deliver(std::move(payload));
+      else
+        i->second.rp.deliver(make_error(errc::function_failed, std::move(payload)));
+      st.running.erase(i);
+      --st.active[name];
+      auto& q = st.waiting[name];
+      if (!q.empty()) {
+        auto next = std::move(q.front());
+        q.pop_front();
+        auto rp = std::move(st.parked[next.id]);
+        st.parked.erase(next.id);
+        dispatch(self, std::move(next), std::move(rp));
+      }
+    },
+    [=](flist_atom) { return self->state.table->describe(); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_function_runner(caf::actor_system& sys, std::string node_name,
+                                 std::shared_ptr<function_table> table, std::size_t threads) {
+  return sys.spawn<caf::detached>(function_runner, std::move(node_name), std::move(table),
+                                  threads);
+}
+
+} // namespace mn::actors

@@ -1,0 +1,307 @@
+#include "runtime/function_caller.hpp"
+
+#include "actors/caf_errors.hpp"
+#include "actors/function_protocol.hpp"
+#include "storage/codec.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace mn::detail {
+
+using namespace mn::actors;
+using clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string encoded(const value& v) {
+  std::string out;
+  raise(storage::encode(v, out));
+  return out;
+}
+
+value decoded(const std::string& bytes) {
+  value v;
+  raise(storage::decode(bytes, v));
+  return v;
+}
+
+// The candidate with the fewest calls in flight, skipping `avoid` when others
+// remain; this node first with prefer_local.
+std::string pick(cluster_view& view, const function_info& info, bool prefer_local,
+                 const std::set<std::string>& avoid) {
+  auto self = view.self_name();
+  if (prefer_local && !self.empty() && !avoid.count(self)
+      && std::find(info.nodes.begin(), info.nodes.end(), self) != info.nodes.end())
+    return self;
+  std::string best;
+  int best_load = 0;
+  for (auto& n : info.nodes) {
+    if (avoid.count(n) && avoid.size() < info.nodes.size())
+      continue;
+    int load = view.in_flight(n).load();
+    if (best.empty() || load < best_load) {
+      best = n;
+      best_load = load;
+    }
+  }
+  return best.empty() ? info.nodes.front() : best;
+}
+
+// -- map: one event-based actor keeps every node busy ------------------------
+
+struct map_job {
+  std::string function;
+  std::vector<std::string> inputs;
+  std::vector<std::pair<std::string, caf::actor>> targets; // node name, node actor
+  clock::time_point deadline;
+  uint32_t max_retries = 0;
+  std::size_t window = 64; // calls in flight per node
+  cluster_view* view = nullptr;
+};
+
+struct map_state {
+  map_job job;
+  std::vector<std::string> results;
+  std::vector<uint32_t> attempts;
+  std::vector<int> busy; // calls in flight per target
+  std::size_t next = 0;
+  std::size_t done = 0;
+  std::vector<std::size_t> retry; // inputs to send again
+  caf::response_promise rp;
+  bool failed = false;
+  static inline const char* name = "mn.mapper";
+};
+
+using map_self = caf::stateful_actor<map_state>*;
+
+void pump(map_self self);
+
+void send_one(map_self self, std::size_t input, std::size_t target) {
+  auto& st = self->state;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(st.job.deadline - clock::now());
+  if (left.count() <= 0)
+    left = std::chrono::milliseconds(1);
+  ++st.busy[target];
+  ++st.attempts[input];
+  auto& node = st.job.targets[target].first;
+  ++st.job.view->in_flight(node);
+  self->request(st.job.targets[target].second, left, fcall_atom::value, st.job.function,
+                st.job.inputs[input])
+    .then(
+      [=](std::string& result) {
+        auto& st = self->state;
+        --st.busy[target];
+        --st.job.view->in_flight(st.job.targets[target].first);
+        st.results[input] = std::move(result);
+        ++st.done;
+        pump(self);
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        --st.busy[target];
+        --st.job.view->in_flight(st.job.targets[target].first);
+        if (st.failed)
+          return;
+        auto status = to_status(err, "function '" + st.job.function + "' on node '"
+                                       + st.job.targets[target].first + "'");
+        bool retriable = status.code() != errc::unknown_function
+                         && status.code() != errc::timeout;
+        if (retriable && st.attempts[input] <= st.job.max_retries) {
+          st.retry.push_back(input);
+          pump(self);
+          return;
+        }
+        st.failed = true;
+        st.rp.deliver(make_error(status));
+        self->quit();
+      });
+}
+
+// Sends inputs while some node has room; answers when everything is done.
+void pump(map_self self) {
+  auto& st = self->state;
+  if (st.failed)
+    return;
+  if (st.done == st.job.inputs.size()) {
+    st.rp.deliver(std::move(st.results));
+    self->quit();
+    return;
+  }
+  for (;;) {
+    bool have_input = !st.retry.empty() || st.next < st.job.inputs.size();
+    if (!have_input)
+      return;
+    // The target with the most room.
+    std::size_t best = 0;
+    for (std::size_t t = 1; t < st.busy.size(); ++t)
+      if (st.busy[t] < st.busy[best])
+        best = t;
+    if (static_cast<std::size_t>(st.busy[best]) >= st.job.window)
+      return;
+    std::size_t input;
+    if (!st.retry.empty()) {
+      input = st.retry.back();
+      st.retry.pop_back();
+    } else {
+      input = st.next++;
+    }
+    send_one(self, input, best);
+  }
+}
+
+caf::behavior mapper(map_self self, map_job job) {
+  auto n = job.inputs.size();
+  self->state.results.resize(n);
+  self->state.attempts.assign(n, 0);
+  self->state.busy.assign(job.targets.size(), 0);
+  self->state.job = std::move(job);
+  return {[=](caf::get_atom) {
+    self->state.rp = self->make_response_promise();
+    pump(self);
+    return self->state.rp;
+  }};
+}
+
+} // namespace
+
+function_caller::function_caller(std::string name, call_options opts, cluster_view* view)
+  : name_(std::move(name)), opts_(opts), view_(view), state_(view->state()) {
+  // nop
+}
+
+std::shared_lock<std::shared_mutex> function_caller::enter() const {
+  std::shared_lock<std::shared_mutex> guard{state_->mu};
+  if (state_->stopped)
+    throw unavailable(errc::unavailable, "function '" + name_ + "': its node has stopped");
+  return guard;
+}
+
+value function_caller::call(const value& arg) const {
+  auto guard = enter();
+  auto bytes = encoded(arg);
+  function_info info;
+  raise(view_->find_function(name_, info));
+  auto deadline = clock::now() + info.timeout;
+  std::set<std::string> avoid;
+  storage::status last;
+  for (uint32_t attempt = 0; attempt <= info.max_retries; ++attempt) {
+    auto node = pick(*view_, info, opts_.prefer_local, avoid);
+    caf::actor target;
+    if (auto st = view_->node_actor(node, target); !st) {
+      last = st;
+      avoid.insert(node);
+      continue;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    if (left.count() <= 0)
+      break;
+    caf::scoped_actor self{*state_->sys};
+    caf::error err;
+    std::string result;
+    auto& counter = view_->in_flight(node);
+    ++counter;
+    self->request(target, left, fcall_atom::value, name_, bytes)
+      .receive([&](std::string& r) { result = std::move(r); },
+               [&](caf::error& e) { err = std::move(e); });
+    --counter;
+    if (!err)
+      return decoded(result);
+    last = to_status(err, "function '" + name_ + "' on node '" + node + "'");
+    if (last.code() == errc::unknown_function || last.code() == errc::timeout)
+      break;
+    if (last.code() == errc::unavailable) {
+      view_->forget(node);
+      avoid.insert(node);
+    }
+  }
+  if (last.is_ok())
+    last = {errc::timeout, "function '" + name_ + "' did not finish within its timeout of "
+                             + std::to_string(info.timeout.count()) + " ms"};
+  raise(last);
+  return {};
+}
+
+std::vector<value> function_caller::map(const std::vector<value>& inputs) const {
+  auto guard = enter();
+  if (inputs.empty())
+    return {};
+  function_info info;
+  raise(view_->find_function(name_, info));
+  map_job job;
+  job.function = name_;
+  job.view = view_;
+  job.max_retries = info.max_retries;
+  job.deadline = clock::now() + info.timeout;
+  for (auto& v : inputs)
+    job.inputs.push_back(encoded(v));
+  storage::status last;
+  for (auto& node : info.nodes) {
+    caf::actor a;
+    if (auto st = view_->node_actor(node, a); st)
+      job.targets.emplace_back(node, a);
+    else
+      last = st;
+  }
+  if (job.targets.empty())
+    raise(last);
+  if (opts_.prefer_local && !view_->self_name().empty())
+    for (auto& [n, a] : job.targets)
+      if (n == view_->self_name()) {
+        job.targets = {{n, a}};
+        break;
+      }
+  caf::scoped_actor self{*state_->sys};
+  auto m = state_->sys->spawn(mapper, std::move(job));
+  std::vector<std::string> results;
+  caf::error err;
+  self->request(m, info.timeout + std::chrono::seconds(1), caf::get_atom::value)
+    .receive([&](std::vector<std::string>& r) { results = std::move(r); },
+             [&](caf::error& e) { err = std::move(e); });
+  if (err) {
+    caf::anon_send_exit(m, caf::exit_reason::user_shutdown);
+    auto st = to_status(err, "map of function '" + name_ + "'");
+    if (st.code() == errc::timeout)
+      st = {errc::timeout, "map of function '" + name_ + "' did not finish within its timeout of "
+                             + std::to_string(info.timeout.count()) + " ms"};
+    raise(st);
+  }
+  std::vector<value> out;
+  out.reserve(results.size());
+  for (auto& r : results)
+    out.push_back(decoded(r));
+  return out;
+}
+
+} // namespace mn::detail
+
+namespace mn {
+
+value function_handle::call(const value& arg) const {
+  return impl_->call(arg);
+}
+
+std::future<value> function_handle::call_async(const value& arg) const {
+  auto impl = impl_;
+  return std::async(std::launch::async, [impl, arg] { return impl->call(arg); });
+}
+
+std::vector<value> function_handle::map(const std::vector<value>& inputs) const {
+  return impl_->map(inputs);
+}
+
+std::vector<value> function_handle::starmap(const std::vector<std::vector<value>>& args) const {
+  std::vector<value> inputs;
+  inputs.reserve(args.size());
+  for (auto& a : args)
+    inputs.emplace_back(value(a));
+  return impl_->map(inputs);
+}
+
+const std::string& function_handle::name() const {
+  return impl_->name();
+}
+
+} // namespace mn
