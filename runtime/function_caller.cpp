@@ -31,14 +31,16 @@ value decoded(const std::string& bytes) {
 // The candidate with the fewest calls in flight, skipping `avoid` when others
 // remain; this node first with prefer_local.
 std::string pick(cluster_view& view, const function_info& info, bool prefer_local,
-                 const std::set<std::string>& avoid) {
+                 const std::set<std::string>& avoid, std::size_t turn) {
   auto self = view.self_name();
   if (prefer_local && !self.empty() && !avoid.count(self)
       && std::find(info.nodes.begin(), info.nodes.end(), self) != info.nodes.end())
     return self;
+  // Ties go round the nodes in turn, so that sequential calls spread too.
   std::string best;
   int best_load = 0;
-  for (auto& n : info.nodes) {
+  for (std::size_t k = 0; k < info.nodes.size(); ++k) {
+    auto& n = info.nodes[(turn + k) % info.nodes.size()];
     if (avoid.count(n) && avoid.size() < info.nodes.size())
       continue;
     int load = view.in_flight(n).load();
@@ -187,14 +189,19 @@ value function_caller::call(const value& arg) const {
   auto deadline = clock::now() + info.timeout;
   std::set<std::string> avoid;
   storage::status last;
-  for (uint32_t attempt = 0; attempt <= info.max_retries; ++attempt) {
-    auto node = pick(*view_, info, opts_.prefer_local, avoid);
+  // An attempt counts once the call was sent; a node that cannot be reached
+  // never ran it, so the next one is tried at no cost.
+  for (uint32_t attempt = 0; attempt <= info.max_retries;) {
+    auto node = pick(*view_, info, opts_.prefer_local, avoid, turn_++);
     caf::actor target;
     if (auto st = view_->node_actor(node, target); !st) {
       last = st;
-      avoid.insert(node);
-      continue;
+      bool untried = avoid.insert(node).second;
+      if (untried && avoid.size() < info.nodes.size() + 1)
+        continue;
+      break;
     }
+    ++attempt;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
     if (left.count() <= 0)
       break;

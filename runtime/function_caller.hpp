@@ -19,6 +19,7 @@ private:
   call_options opts_;
   cluster_view* view_; // valid while state_ is not stopped
   std::shared_ptr<node_state> state_;
+  mutable std::atomic<std::size_t> turn_{0}; // round-robin among equally loaded nodes
 };
 
 } // namespace mn::detail

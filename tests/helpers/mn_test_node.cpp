@@ -10,6 +10,10 @@
 //   incr_many D K N THREADS    -> "<acked> <failed>" after N increments in total
 //   setnx_many D PREFIX N      -> wins of set_if_absent(PREFIX<i>, this name), i < N
 //   cas_chain D K N            -> successful update(K, v+1, v) out of N tries
+//   call F JSON                -> the function's result (functions registered on
+//                                 every node: whoami, square, boom, sleep_ms)
+//   whomap N                   -> "a=<n> b=<n> ..." : which node ran each of N calls (map)
+//   squaremap N                -> sum of square(i) for i < N via map, "ordered" or "ORDER"
 //   aincr_many D K N           -> "<acked> <failed> <first error name>" after N
 //                                 increments by one actor (mn::async_dict), 16 in flight
 // Node options are mnode's (see node_options::from_command_line). It prints
@@ -22,6 +26,7 @@
 #include <atomic>
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <thread>
 #include <variant>
@@ -35,6 +40,7 @@ struct target {
   mn::dict get(const std::string& d) { return n ? n->get_dict(d) : c->get_dict(d); }
   std::string owner(const std::string& d) { return n ? n->owner_of(d) : c->owner_of(d); }
   caf::actor_system& sys() { return n ? n->system() : c->system(); }
+  mn::function_handle function(const std::string& f) { return n ? n->function(f) : c->function(f); }
 };
 
 using go_atom = caf::atom_constant<caf::atom("go")>;
@@ -162,6 +168,32 @@ std::string run(target& t, const std::string& line) {
       caf::after(std::chrono::seconds(120)) >> [&] { caf::anon_send_exit(a, caf::exit_reason::kill); });
     return out;
   }
+  if (cmd == "call") {
+    return t.function(d).call(json()).dump();
+  }
+  if (cmd == "whomap") {
+    std::vector<mn::value> inputs(std::stoul(d), nullptr);
+    std::map<std::string, int> count;
+    for (auto& r : t.function("whoami").map(inputs))
+      ++count[r.get<std::string>()];
+    std::string out;
+    for (auto& [name, n] : count)
+      out += (out.empty() ? "" : " ") + name + "=" + std::to_string(n);
+    return out;
+  }
+  if (cmd == "squaremap") {
+    std::vector<mn::value> inputs;
+    for (long i = 0; i < std::stol(d); ++i)
+      inputs.emplace_back(i);
+    auto out = t.function("square").map(inputs);
+    long sum = 0;
+    bool ordered = out.size() == inputs.size();
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      sum += out[i].get<long>();
+      ordered = ordered && out[i].get<long>() == static_cast<long>(i * i);
+    }
+    return std::to_string(sum) + (ordered ? " ordered" : " ORDER");
+  }
   if (cmd == "setnx_many") {
     long n = 0;
     in >> k >> n;
@@ -201,6 +233,16 @@ int main(int argc, char** argv) {
       n = std::make_unique<mn::node>(opts);
       t.n = n.get();
       t.name = opts.name;
+      auto me = opts.name;
+      n->register_function("whoami", [me](const mn::value&) { return mn::value(me); });
+      n->register_function("square", [](const mn::value& x) { return x.get<long>() * x.get<long>(); });
+      n->register_function("boom", [](const mn::value& x) -> mn::value {
+        throw std::runtime_error("boom " + x.dump());
+      });
+      n->register_function("sleep_ms", [](const mn::value& ms) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms.get<long>()));
+        return ms;
+      });
     }
     std::cout << "ready" << std::endl;
     std::string line;
