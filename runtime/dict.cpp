@@ -2,6 +2,7 @@
 
 #include "runtime/detail/dict_handle.hpp"
 #include "runtime/detail/execute.hpp"
+#include "runtime/detail/values.hpp"
 #include "storage/codec.hpp"
 #include "storage/limits.hpp"
 
@@ -10,6 +11,8 @@
 namespace mn {
 
 using detail::dict_handle;
+using detail::decoded;
+using detail::encoded;
 using detail::raise;
 using storage::make_op;
 using storage::op;
@@ -21,18 +24,6 @@ const dict_handle& checked(const std::shared_ptr<dict_handle>& h) {
   if (!h)
     throw unavailable(errc::unavailable, "empty dict handle: get one from node::get_dict()");
   return *h;
-}
-
-std::string encoded(const value& v) {
-  std::string out;
-  raise(storage::encode(v, out));
-  return out;
-}
-
-value decoded(const std::string& bytes) {
-  value v;
-  raise(storage::decode(bytes, v));
-  return v;
 }
 
 const std::string& checked_key(const std::string& key) {

@@ -2,6 +2,7 @@
 
 #include "actors/caf_errors.hpp"
 #include "actors/function_protocol.hpp"
+#include "runtime/detail/values.hpp"
 #include "storage/codec.hpp"
 
 #include <caf/all.hpp>
@@ -15,18 +16,6 @@ using namespace mn::actors;
 using clock = std::chrono::steady_clock;
 
 namespace {
-
-std::string encoded(const value& v) {
-  std::string out;
-  raise(storage::encode(v, out));
-  return out;
-}
-
-value decoded(const std::string& bytes) {
-  value v;
-  raise(storage::decode(bytes, v));
-  return v;
-}
 
 // The candidate with the fewest calls in flight, skipping `avoid` when others
 // remain; this node first with prefer_local.
