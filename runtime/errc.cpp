@@ -21,6 +21,7 @@ const char* to_string(errc x) noexcept {
     case errc::timeout: return "timeout";
     case errc::function_failed: return "function_failed";
     case errc::unknown_function: return "unknown_function";
+    case errc::job_not_found: return "job_not_found";
   }
   return "unknown";
 }

@@ -31,6 +31,8 @@ void throw_error(errc code, const std::string& message) {
       throw function_error(code, message);
     case errc::unknown_function:
       throw unknown_function(code, message);
+    case errc::job_not_found:
+      throw job_not_found(code, message);
     case errc::none:
       break;
   }

@@ -220,6 +220,27 @@ value function_caller::call(const value& arg) const {
   return {};
 }
 
+void function_caller::send(const value& arg) const {
+  auto guard = enter();
+  auto bytes = encoded(arg);
+  function_info info;
+  raise(view_->find_function(name_, info));
+  std::set<std::string> avoid;
+  storage::status last;
+  for (std::size_t tries = 0; tries < info.nodes.size(); ++tries) {
+    auto node = pick(*view_, info, opts_.prefer_local, avoid, turn_++);
+    caf::actor target;
+    if (auto st = view_->node_actor(node, target); !st) {
+      last = st;
+      avoid.insert(node);
+      continue;
+    }
+    caf::anon_send(target, fcall_atom::value, name_, bytes); // the answer goes nowhere
+    return;
+  }
+  raise(last);
+}
+
 std::vector<value> function_caller::map(const std::vector<value>& inputs) const {
   auto guard = enter();
   if (inputs.empty())

@@ -11,6 +11,9 @@ public:
   function_caller(std::string name, call_options opts, cluster_view* view);
   value call(const value& arg) const;
   std::vector<value> map(const std::vector<value>& inputs) const;
+  /// Sends one call and does not wait for it (jobs). Errors: unknown_function,
+  /// unavailable (no node that runs it could be reached).
+  void send(const value& arg) const;
   const std::string& name() const noexcept { return name_; }
 
 private:

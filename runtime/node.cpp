@@ -11,6 +11,7 @@
 #include "actors/remote_dict.hpp"
 #include "runtime/detail/dict_handle.hpp"
 #include "runtime/function_caller.hpp"
+#include "runtime/jobs.hpp"
 #include "runtime/membership.hpp"
 #include "runtime/wire/client.hpp"
 #include "runtime/wire/server.hpp"
@@ -101,6 +102,22 @@ public:
 
   function_handle function(const std::string& name, call_options o) {
     return function_handle{std::make_shared<function_caller>(name, o, this)};
+  }
+
+  void register_job(const std::string& name, job_body body) {
+    if (name.empty() || !body)
+      throw invalid_argument(errc::invalid_argument, "register_job needs a name and a body");
+    function_options o;
+    o.timeout = std::chrono::hours(24 * 365); // callers never wait for a job's run
+    register_function("__job:" + name,
+                      job_caller::runner_body(get_dict("__jobs", true), std::move(body),
+                                              opts_.name),
+                      o);
+  }
+
+  job_handle job(const std::string& name) {
+    auto runner = std::make_shared<function_caller>("__job:" + name, call_options{}, this);
+    return job_handle{std::make_shared<job_caller>(name, get_dict("__jobs", true), runner)};
   }
 
   // -- cluster_view -----------------------------------------------------------
@@ -448,6 +465,14 @@ function_handle node::function(const std::string& name, call_options opts) {
   return impl_->function(name, opts);
 }
 
+void node::register_job(const std::string& name, job_body body) {
+  impl_->register_job(name, std::move(body));
+}
+
+job_handle node::job(const std::string& name) {
+  return impl_->job(name);
+}
+
 std::vector<std::string> node::dicts() const {
   return impl_->dicts();
 }
@@ -491,6 +516,10 @@ dict client::get_system_dict(const std::string& name) {
 
 function_handle client::function(const std::string& name, call_options opts) {
   return impl_->function(name, opts);
+}
+
+job_handle client::job(const std::string& name) {
+  return impl_->job(name);
 }
 
 std::vector<peer> client::members() const {

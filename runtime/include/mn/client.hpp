@@ -4,6 +4,7 @@
 // each dict's owner directly, with the same mn::dict API as a node.
 #include <mn/dict.hpp>
 #include <mn/function.hpp>
+#include <mn/job.hpp>
 #include <mn/node_options.hpp>
 
 #include <memory>
@@ -38,6 +39,8 @@ public:
   dict get_system_dict(const std::string& name);
   /// A handle to call function `name` wherever it is registered.
   function_handle function(const std::string& name, call_options opts = {});
+  /// A handle to start and follow jobs of `name`.
+  job_handle job(const std::string& name);
   /// Every node of the cluster, sorted by name.
   std::vector<peer> members() const;
   /// The name of the node that owns dict `dict_name`.

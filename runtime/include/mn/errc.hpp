@@ -25,6 +25,7 @@ enum class errc : uint8_t {
   timeout,           ///< no answer within the request timeout (mn::timeout)
   function_failed,   ///< a function threw (mn::function_error)
   unknown_function,  ///< no node has registered the function (mn::unknown_function)
+  job_not_found,     ///< no job has that id (mn::job_not_found)
 };
 
 /// The stable name of `x`, e.g. "key_missing".

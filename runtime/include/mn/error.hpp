@@ -44,6 +44,8 @@ class timeout : public unavailable { using unavailable::unavailable; };
 class function_error : public error { using error::error; };
 /// No node of the cluster has registered the function called.
 class unknown_function : public error { using error::error; };
+/// No job has the id asked for.
+class job_not_found : public error { using error::error; };
 
 /// Throws the exception class that matches `code`, with `message`.
 /// REQUIRES: code != errc::none.

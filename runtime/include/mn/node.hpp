@@ -1,6 +1,7 @@
 #pragma once
 #include <mn/dict.hpp>
 #include <mn/function.hpp>
+#include <mn/job.hpp>
 #include <mn/node_options.hpp>
 
 #include <memory>
@@ -53,6 +54,12 @@ public:
                          function_options opts = {});
   /// A handle to call function `name` wherever it is registered.
   function_handle function(const std::string& name, call_options opts = {});
+
+  /// Registers `body` as job `name` on this node (see <mn/job.hpp>).
+  /// Errors: mn::invalid_argument for an empty name.
+  void register_job(const std::string& name, job_body body);
+  /// A handle to start and follow jobs of `name`.
+  job_handle job(const std::string& name);
 
   /// The names of every dict in this node's data directory, sorted.
   std::vector<std::string> dicts() const;
