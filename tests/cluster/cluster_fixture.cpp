@@ -76,7 +76,7 @@ int cluster::index_of(const std::string& name) const {
 std::vector<std::string> cluster::args(int i) const {
   std::vector<std::string> out{MN_TEST_NODE, "--name", nodes_[i].name, "--listen", address(i),
                                "--data-dir", nodes_[i].dir, "--request-timeout-ms", "2000",
-                               "--connect-timeout-ms", "1000", "--heartbeat-ms", "200"};
+                               "--connect-timeout-ms", "2000", "--heartbeat-ms", "200"};
   for (int j = 0; j < size(); ++j) {
     out.push_back("--peer");
     out.push_back(nodes_[j].name + "=" + address(j));
@@ -141,7 +141,7 @@ reply cluster::client_receive(std::chrono::milliseconds within) {
 void cluster::start_client(int i) {
   client_ = std::make_unique<child_process>(std::vector<std::string>{
     MN_TEST_NODE, "client", address(i), "--request-timeout-ms", "2000",
-    "--connect-timeout-ms", "1000", "--heartbeat-ms", "200"});
+    "--connect-timeout-ms", "2000", "--heartbeat-ms", "200"});
   auto line = client_->read_line(60s);
   BOOST_REQUIRE_MESSAGE(line && *line == "ready",
                         "client did not start: " << (line ? *line : "(nothing)"));

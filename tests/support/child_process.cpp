@@ -99,6 +99,19 @@ void child_process::kill(int sig) {
     ::kill(pid_, sig);
 }
 
+std::optional<int> child_process::try_wait(std::chrono::milliseconds within) {
+  auto deadline = std::chrono::steady_clock::now() + within;
+  while (!status_ && std::chrono::steady_clock::now() < deadline) {
+    int st = 0;
+    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return status_;
+}
+
 int child_process::wait(std::chrono::milliseconds within) {
   auto deadline = std::chrono::steady_clock::now() + within;
   while (!status_) {

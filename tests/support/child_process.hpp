@@ -29,6 +29,9 @@ public:
   /// Waits for exit (at most `within`, then SIGKILL); returns the exit code,
   /// or 128 + signal number.
   int wait(std::chrono::milliseconds within);
+  /// Waits for exit at most `within`; nullopt (and the child left running) if
+  /// it did not exit.
+  std::optional<int> try_wait(std::chrono::milliseconds within);
   pid_t pid() const noexcept { return pid_; }
 
 private:
