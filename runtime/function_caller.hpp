@@ -22,7 +22,13 @@ private:
   call_options opts_;
   cluster_view* view_; // valid while state_ is not stopped
   std::shared_ptr<node_state> state_;
-  mutable std::atomic<std::size_t> turn_{0}; // round-robin among equally loaded nodes
+  // Round-robin among equally loaded nodes; every caller starts one step
+  // further, so that short-lived handles spread too.
+  mutable std::atomic<std::size_t> turn_{next_start()};
+  static std::size_t next_start() {
+    static std::atomic<std::size_t> starts{0};
+    return starts++;
+  }
 };
 
 } // namespace mn::detail

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -203,6 +204,58 @@ bool job_caller::remove(const job_id& id) const {
   if (!ended(r.status))
     return false;
   return jobs_.erase(id);
+}
+
+std::size_t job_caller::reap(dict& jobs, const std::string& self, int64_t self_started_ms,
+                             const std::function<bool(const std::string&)>& is_dead) {
+  std::size_t reaped = 0;
+  std::map<std::string, bool> dead; // one look per node and pass
+  std::string after;
+  for (;;) {
+    auto page = jobs.keys_page(after, 500);
+    for (auto& id : page) {
+      auto v = jobs.get(id);
+      if (!v)
+        continue;
+      auto st = parse_status(v->value("status", ""));
+      if (st != job_status::running && st != job_status::cancelling)
+        continue;
+      auto node = v->value("node", "");
+      std::string why;
+      if (node == self && v->value("started", int64_t{0}) < self_started_ms) {
+        why = "node '" + node + "' restarted while the job ran";
+      } else if (node != self && !node.empty()) {
+        auto i = dead.find(node);
+        if (i == dead.end())
+          i = dead.emplace(node, is_dead(node)).first;
+        if (i->second)
+          why = "node '" + node + "' cannot be reached: it died while the job ran";
+      }
+      if (why.empty())
+        continue;
+      try {
+        bool changed = false;
+        change_record(jobs, id, [&](value& r) {
+          auto now_st = parse_status(r.value("status", ""));
+          if ((now_st != job_status::running && now_st != job_status::cancelling)
+              || r.value("node", "") != node)
+            return false; // it moved on meanwhile
+          r["status"] = to_string(now_st == job_status::cancelling ? job_status::cancelled
+                                                                   : job_status::failed);
+          r["error"] = "job '" + id + "': " + why;
+          r["finished"] = now_ms();
+          changed = true;
+          return true;
+        });
+        reaped += changed ? 1 : 0;
+      } catch (const job_not_found&) {
+        // removed meanwhile
+      }
+    }
+    if (page.size() < 500)
+      return reaped;
+    after = page.back();
+  }
 }
 
 function_body job_caller::runner_body(dict jobs, job_body body, std::string node_name) {

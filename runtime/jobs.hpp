@@ -20,6 +20,13 @@ public:
   /// `node_name`, keeping the record in `jobs` up to date.
   static function_body runner_body(dict jobs, job_body body, std::string node_name);
 
+  /// One pass of the reaper: every RUNNING or CANCELLING record whose node is
+  /// `self` but that started before `self_started_ms` (the node restarted
+  /// under it), or whose node `is_dead` says is gone, becomes FAILED (or
+  /// CANCELLED when it was cancelling), with the reason. Returns how many.
+  static std::size_t reap(dict& jobs, const std::string& self, int64_t self_started_ms,
+                          const std::function<bool(const std::string&)>& is_dead);
+
 private:
   std::string name_;
   mutable dict jobs_;

@@ -21,6 +21,7 @@
 #include <caf/io/all.hpp>
 
 #include <algorithm>
+#include <condition_variable>
 #include <map>
 #include <optional>
 #include <thread>
@@ -107,6 +108,7 @@ public:
   void register_job(const std::string& name, job_body body) {
     if (name.empty() || !body)
       throw invalid_argument(errc::invalid_argument, "register_job needs a name and a body");
+    start_reaper();
     function_options o;
     o.timeout = std::chrono::hours(24 * 365); // callers never wait for a job's run
     register_function("__job:" + name,
@@ -118,6 +120,59 @@ public:
   job_handle job(const std::string& name) {
     auto runner = std::make_shared<function_caller>("__job:" + name, call_options{}, this);
     return job_handle{std::make_shared<job_caller>(name, get_dict("__jobs", true), runner)};
+  }
+
+  // The job reaper: every 2 s, jobs left RUNNING by a node that died or
+  // restarted are marked FAILED (see job_caller::reap). Runs on nodes that
+  // registered a job.
+  void start_reaper() {
+    std::lock_guard<std::mutex> guard{reaper_mu_};
+    if (reaper_.joinable())
+      return;
+    reaper_ = std::thread{[this] {
+      auto jobs = get_dict("__jobs", true);
+      std::unique_lock<std::mutex> lock{reaper_mu_};
+      while (!reaper_stop_) {
+        lock.unlock();
+        try {
+          job_caller::reap(jobs, opts_.name, started_ms_, [this](const std::string& node) {
+            return !members_.find(node) || !alive(node);
+          });
+        } catch (const error&) {
+          // the jobs dict is unreachable right now: next pass
+        }
+        lock.lock();
+        reaper_cv_.wait_for(lock, std::chrono::seconds(2), [this] { return reaper_stop_; });
+      }
+    }};
+  }
+
+  // true when member `node` answers now (a cached connection is checked, and
+  // dropped and made again once if it fails).
+  bool alive(const std::string& node) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      caf::actor a;
+      if (!node_actor(node, a))
+        return false;
+      caf::scoped_actor self{*sys_};
+      bool ok = false;
+      self->request(a, opts_.connect_timeout, actors::nmembers_atom::value)
+        .receive([&](std::string&) { ok = true; }, [&](caf::error&) {});
+      if (ok)
+        return true;
+      forget(node);
+    }
+    return false;
+  }
+
+  void stop_reaper() {
+    {
+      std::lock_guard<std::mutex> guard{reaper_mu_};
+      reaper_stop_ = true;
+    }
+    reaper_cv_.notify_all();
+    if (reaper_.joinable())
+      reaper_.join();
   }
 
   // -- cluster_view -----------------------------------------------------------
@@ -158,10 +213,38 @@ public:
         .receive([&](std::string&, uint16_t) {}, [&](caf::error& e) { err = std::move(e); });
     if (err)
       return actors::to_status(err, label);
-    std::lock_guard<std::mutex> guard{peers_mu_};
-    peer_actors_[node] = found;
+    {
+      std::lock_guard<std::mutex> guard{peers_mu_};
+      peer_actors_[node] = found;
+    }
+    watch(node, found);
     out = found;
     return storage::status::ok();
+  }
+
+  // Forgets a member's cached node actor as soon as CAF reports it gone (its
+  // connection dropped, or heartbeats stopped), so that no call waits out its
+  // whole timeout on a dead connection.
+  void watch(const std::string& node, const caf::actor& target) {
+    if (!watcher_) {
+      std::lock_guard<std::mutex> guard{peers_mu_};
+      if (!watcher_)
+        watcher_ = sys_->spawn([this](caf::event_based_actor* self) -> caf::behavior {
+          self->set_down_handler([this, self](caf::down_msg& dm) {
+            std::string gone;
+            {
+              std::lock_guard<std::mutex> guard{peers_mu_};
+              for (auto& [name, a] : peer_actors_)
+                if (a.address() == dm.source)
+                  gone = name;
+            }
+            if (!gone.empty())
+              forget(gone);
+          });
+          return {[self](caf::monitor_atom, const caf::actor& a) { self->monitor(a); }};
+        });
+    }
+    caf::anon_send(watcher_, caf::monitor_atom::value, target);
   }
 
   void forget(const std::string& node) override {
@@ -383,6 +466,7 @@ private:
   void stop() {
     if (!sys_)
       return;
+    stop_reaper();
     if (wire_)
       wire_->stop(); // its threads finish their current call first
     {
@@ -408,6 +492,8 @@ private:
         caf::anon_send_exit(runner_, caf::exit_reason::user_shutdown);
         sys_->registry().erase(runner_.id());
       }
+      if (watcher_)
+        caf::anon_send_exit(watcher_, caf::exit_reason::user_shutdown);
       runner_ = caf::actor{};
       std::lock_guard<std::mutex> peers_guard{peers_mu_};
       peer_actors_.clear();
@@ -431,11 +517,19 @@ private:
   uint16_t fast_port_ = 0;
   std::shared_ptr<actors::function_table> functions_;
   caf::actor runner_;
+  caf::actor watcher_;  // monitors peer_actors_ (see watch)
   std::mutex peers_mu_; // guards the four below
   std::map<std::string, caf::actor> peer_actors_; // node actors of other members
   std::map<std::string, std::vector<std::string>> function_cache_; // flist per member
   std::chrono::steady_clock::time_point function_cache_time_{};
   std::map<std::string, std::atomic<int>> in_flight_;
+  int64_t started_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  std::mutex reaper_mu_;
+  std::condition_variable reaper_cv_;
+  bool reaper_stop_ = false;
+  std::thread reaper_;
 };
 
 } // namespace detail

@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
+#include <thread>
 
 using namespace mn::test;
 
@@ -64,6 +65,50 @@ BOOST_AUTO_TEST_CASE(a_dead_node_leaves_the_work_to_the_others) {
   }
   BOOST_TEST(r.ok, r.text);
   BOOST_TEST(r.text.find("c=") == std::string::npos, r.text);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cluster_jobs)
+
+// A job started from a client runs on some node and is seen from every node;
+// when that node is killed, the survivors mark the job FAILED, naming it.
+BOOST_AUTO_TEST_CASE(a_job_whose_node_dies_is_marked_failed) {
+  cluster c{3};
+  c.start_all();
+  c.start_client(0);
+  // The records live in dict __jobs; its owner must survive to record the
+  // failure, so start jobs until one runs on another node.
+  auto records_owner = c.client_ask("owner __jobs").text;
+  reply id;
+  std::string runner;
+  for (int job = 0; job < 12 && (runner.empty() || runner == records_owner); ++job) {
+    id = c.client_ask("jstart spin 60");
+    BOOST_REQUIRE_MESSAGE(id.ok, id.text);
+    runner.clear();
+    for (int i = 0; i < 500 && runner.empty(); ++i) {
+      auto r = c.ask(1, "jget spin " + id.text);
+      BOOST_REQUIRE_MESSAGE(r.ok, r.text);
+      if (r.text.rfind("RUNNING", 0) == 0)
+        runner = r.text.substr(r.text.find("node=") + 5, 1);
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  BOOST_REQUIRE(!runner.empty());
+  BOOST_REQUIRE(runner != records_owner);
+  int dead = c.index_of(runner);
+  int other = c.index_of(records_owner);
+  c.kill(dead, SIGKILL);
+  reply r;
+  for (int i = 0; i < 150; ++i) { // the reapers look every 2 s
+    r = c.ask(other, "jget spin " + id.text);
+    if (r.ok && r.text.rfind("FAILED", 0) == 0)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  BOOST_TEST(r.text.rfind("FAILED", 0) == 0, r.text);
+  BOOST_TEST(r.text.find("node '" + runner + "' cannot be reached") != std::string::npos, r.text);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

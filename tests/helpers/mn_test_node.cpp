@@ -13,6 +13,8 @@
 //   call F JSON                -> the function's result (functions registered on
 //                                 every node: whoami, square, boom, sleep_ms)
 //   whomap N                   -> "a=<n> b=<n> ..." : which node ran each of N calls (map)
+//   jstart JOB JSON / jget JOB ID -> a job's id / "STATUS node=N error=E" (job "spin"
+//                                 registered everywhere: loops JSON seconds or until cancelled)
 //   squaremap N                -> sum of square(i) for i < N via map, "ordered" or "ORDER"
 //   aincr_many D K N           -> "<acked> <failed> <first error name>" after N
 //                                 increments by one actor (mn::async_dict), 16 in flight
@@ -41,6 +43,7 @@ struct target {
   std::string owner(const std::string& d) { return n ? n->owner_of(d) : c->owner_of(d); }
   caf::actor_system& sys() { return n ? n->system() : c->system(); }
   mn::function_handle function(const std::string& f) { return n ? n->function(f) : c->function(f); }
+  mn::job_handle job(const std::string& j) { return n ? n->job(j) : c->job(j); }
 };
 
 using go_atom = caf::atom_constant<caf::atom("go")>;
@@ -194,6 +197,14 @@ std::string run(target& t, const std::string& line) {
     }
     return std::to_string(sum) + (ordered ? " ordered" : " ORDER");
   }
+  if (cmd == "jstart") { // jstart JOB JSON -> id
+    return t.job(d).start(json());
+  }
+  if (cmd == "jget") { // jget JOB ID -> "STATUS node=N error=..."
+    in >> k;
+    auto r = t.job(d).get(k);
+    return std::string{mn::to_string(r.status)} + " node=" + r.node + " error=" + r.error;
+  }
   if (cmd == "setnx_many") {
     long n = 0;
     in >> k >> n;
@@ -238,6 +249,12 @@ int main(int argc, char** argv) {
       n->register_function("square", [](const mn::value& x) { return x.get<long>() * x.get<long>(); });
       n->register_function("boom", [](const mn::value& x) -> mn::value {
         throw std::runtime_error("boom " + x.dump());
+      });
+      n->register_job("spin", [](mn::job_context& ctx, const mn::value& seconds) {
+        auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds.get<long>());
+        while (!ctx.cancelled() && std::chrono::steady_clock::now() < end)
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return mn::value("spun");
       });
       n->register_function("sleep_ms", [](const mn::value& ms) {
         std::this_thread::sleep_for(std::chrono::milliseconds(ms.get<long>()));
