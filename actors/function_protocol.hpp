@@ -6,12 +6,16 @@
 //   (fcall_atom, name, arg bytes)            string: the result's bytes
 //        errors: unknown_function; function_failed (the exception's text,
 //        naming the node); timeout (the caller's own deadline)
+//   (fcallmany_atom, name, vector<string> args)  vector<string>: results in order
+//        one call per argument, run one after the other on one function
+//        thread (how map batches); the first failure fails the whole request
 //   (flist_atom)                             vector<string>: "name|timeout_ms|max_retries"
 #include <caf/atom.hpp>
 
 namespace mn::actors {
 
 using fcall_atom = caf::atom_constant<caf::atom("mn_fcall")>;
+using fcallmany_atom = caf::atom_constant<caf::atom("mn_fcallm")>;
 using flist_atom = caf::atom_constant<caf::atom("mn_flist")>;
 using fdone_atom = caf::atom_constant<caf::atom("mn_fdone")>;
 

@@ -28,7 +28,8 @@ struct job {
   uint64_t id = 0;
   std::string name;
   std::shared_ptr<function_entry> fn;
-  std::string arg;
+  std::vector<std::string> args; // one call each, in order
+  bool many = false;             // answer with all results (fcallmany)
 };
 
 // Worker threads that run function bodies and report to the runner.
@@ -70,28 +71,39 @@ private:
         j = std::move(queue_.front());
         queue_.pop_front();
       }
-      bool ok = false;
+      bool ok = true;
       std::string payload;
-      value arg;
-      if (auto st = storage::decode(j.arg, arg); !st) {
-        payload = st.message();
-      } else {
-        try {
-          auto result = j.fn->body(arg);
-          auto st2 = storage::encode(result, payload);
-          ok = st2.is_ok();
-          if (!ok)
-            payload = "its result: " + st2.message();
-        } catch (const std::exception& e) {
-          payload = e.what();
-        } catch (...) {
-          payload = "an exception that is not a std::exception";
+      std::vector<std::string> outs;
+      outs.reserve(j.args.size());
+      for (auto& bytes : j.args) {
+        ok = false;
+        value arg;
+        std::string out;
+        if (auto st = storage::decode(bytes, arg); !st) {
+          payload = st.message();
+        } else {
+          try {
+            auto result = j.fn->body(arg);
+            auto st2 = storage::encode(result, out);
+            ok = st2.is_ok();
+            if (!ok)
+              payload = "its result: " + st2.message();
+          } catch (const std::exception& e) {
+            payload = e.what();
+          } catch (...) {
+            payload = "an exception that is not a std::exception";
+          }
         }
+        if (!ok)
+          break;
+        outs.push_back(std::move(out));
       }
       if (!ok)
         payload = "function '" + j.name + "' failed on node '" + node_name_ + "': " + payload;
+      else if (!j.many)
+        payload = std::move(outs.front());
       if (auto self = caf::actor_cast<caf::actor>(runner_))
-        caf::anon_send(self, fdone_atom::value, j.id, ok, std::move(payload));
+        caf::anon_send(self, fdone_atom::value, j.id, ok, std::move(payload), std::move(outs));
     }
   }
 
@@ -112,6 +124,7 @@ struct runner_state {
   struct call {
     std::string name;
     caf::response_promise rp;
+    bool many = false;
   };
   std::map<uint64_t, call> running;
   std::map<std::string, std::size_t> active;        // running calls per function
@@ -125,8 +138,30 @@ using self_ptr = caf::stateful_actor<runner_state>*;
 void dispatch(self_ptr self, job j, caf::response_promise rp) {
   auto& st = self->state;
   ++st.active[j.name];
-  st.running.emplace(j.id, runner_state::call{j.name, std::move(rp)});
+  st.running.emplace(j.id, runner_state::call{j.name, std::move(rp), j.many});
   st.pool->push(std::move(j));
+}
+
+// Runs (or queues, over max_concurrency) one request of `name` with `args`.
+caf::response_promise submit(self_ptr self, std::string name, std::vector<std::string> args,
+                             bool many) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  auto fn = st.table->find(name);
+  if (!fn) {
+    rp.deliver(make_error(errc::unknown_function, "function '" + name
+                                                    + "' is not registered on node '"
+                                                    + st.node_name + "'"));
+    return rp;
+  }
+  job j{st.next_id++, name, fn, std::move(args), many};
+  if (fn->max_concurrency > 0 && st.active[name] >= fn->max_concurrency) {
+    st.parked.emplace(j.id, rp);
+    st.waiting[name].push_back(std::move(j));
+    return rp;
+  }
+  dispatch(self, std::move(j), rp);
+  return rp;
 }
 
 caf::behavior function_runner(self_ptr self, std::string node_name,
@@ -152,29 +187,21 @@ caf::behavior function_runner(self_ptr self, std::string node_name,
   });
   return {
     [=](fcall_atom, std::string& name, std::string& arg) -> caf::result<std::string> {
-      auto& st = self->state;
-      auto fn = st.table->find(name);
-      if (!fn)
-        return make_error(errc::unknown_function, "function '" + name
-                                                    + "' is not registered on node '"
-                                                    + st.node_name + "'");
-      job j{st.next_id++, name, fn, std::move(arg)};
-      auto rp = self->make_response_promise();
-      if (fn->max_concurrency > 0 && st.active[name] >= fn->max_concurrency) {
-        st.parked.emplace(j.id, rp);
-        st.waiting[name].push_back(std::move(j));
-        return rp;
-      }
-      dispatch(self, std::move(j), rp);
-      return rp;
+      return submit(self, std::move(name), {std::move(arg)}, false);
     },
-    [=](fdone_atom, uint64_t id, bool ok, std::string& payload) {
+    [=](fcallmany_atom, std::string& name,
+        std::vector<std::string>& args) -> caf::result<std::vector<std::string>> {
+      return submit(self, std::move(name), std::move(args), true);
+    },
+    [=](fdone_atom, uint64_t id, bool ok, std::string& payload, std::vector<std::string>& outs) {
       auto& st = self->state;
       auto i = st.running.find(id);
       if (i == st.running.end())
         return;
       auto name = i->second.name;
-      if (ok)
+      if (ok && i->second.many)
+        i->second.rp.deliver(std::move(outs));
+      else if (ok)
         i->second.rp.deliver(std::move(payload));
       else
         i->second.rp.deliver(make_error(errc::function_failed, std::move(payload)));
@@ -197,8 +224,12 @@ caf::behavior function_runner(self_ptr self, std::string node_name,
 
 caf::actor spawn_function_runner(caf::actor_system& sys, std::string node_name,
                                  std::shared_ptr<function_table> table, std::size_t threads) {
-  return sys.spawn<caf::detached>(function_runner, std::move(node_name), std::move(table),
-                                  threads);
+  // Not detached: its handlers never block (bodies run on the pool), and a
+  // detached actor that something still references when the system stops
+  // keeps actor_system's destructor waiting forever (seen with this runner in
+  // bench/function_run.sh: CAF 0.17 waits for the private thread until the
+  // actor object is destroyed). Only its exit handler blocks, joining the pool.
+  return sys.spawn(function_runner, std::move(node_name), std::move(table), threads);
 }
 
 } // namespace mn::actors

@@ -48,7 +48,8 @@ private:
 };
 
 /// Spawns the runner of node `node_name` with `threads` worker threads.
-/// Sending it an exit message stops it after the running calls finish.
+/// Sending it an exit message stops it after the running calls finish (its
+/// handler then waits for them on a scheduler thread: only at shutdown).
 caf::actor spawn_function_runner(caf::actor_system& sys, std::string node_name,
                                  std::shared_ptr<function_table> table, std::size_t threads);
 

@@ -31,6 +31,9 @@ caf::behavior node_actor(caf::event_based_actor* self, node_actor_config cfg) {
     [=](fcall_atom a, std::string& name, std::string& arg) {
       return self->delegate(cfg.runner, a, std::move(name), std::move(arg));
     },
+    [=](fcallmany_atom a, std::string& name, std::vector<std::string>& args) {
+      return self->delegate(cfg.runner, a, std::move(name), std::move(args));
+    },
     [=](flist_atom a) { return self->delegate(cfg.runner, a); },
   };
 }
