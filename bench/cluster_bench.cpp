@@ -33,6 +33,7 @@
 //
 // Exit status: 0 ok; 1 failure (including any failed call); 2 usage;
 // 3 increment check failed.
+#include "bench_random.hpp"
 #include <mn/mn.hpp>
 
 #include "actors/dict_protocol.hpp"
@@ -71,15 +72,6 @@ constexpr std::size_t key_bytes = 16;
 constexpr std::size_t value_chars = 98; // MessagePack: 2-byte str8 header + 98 = 100 bytes
 constexpr std::size_t preload_chunk = 5000;
 
-struct rng {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-};
 
 // "key:%012d" of `i` into `k` (16 chars), without allocating.
 void make_key(std::string& k, uint64_t i) {

@@ -21,6 +21,7 @@
 //   e. hot increment   64 actors, async_dict::increment("hot", 1); verified at the end
 //   f. blocking set    64 std::threads, each a dict::set loop (compare with d)
 // Exit status: 0 = ran (goals met or not), 1 = failure, 2 = increment mismatch.
+#include "bench_random.hpp"
 #include <mn/async_dict.hpp>
 #include <mn/mn.hpp>
 
@@ -78,16 +79,6 @@ void check_mdb(int rc, const char* what) {
     die(std::string("raw LMDB: ") + what + ": " + mdb_strerror(rc));
 }
 
-// splitmix64: fast, good enough to pick uniform random keys.
-struct rng {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-};
 
 // Writes "k%015llu" of `i` into `k` (which has 16 chars) without allocating.
 void make_key(std::string& k, uint64_t i) {

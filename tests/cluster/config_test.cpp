@@ -85,6 +85,10 @@ BOOST_AUTO_TEST_CASE(a_port_in_use_is_refused) {
   refuses({"--listen", "127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), "--data-dir",
            tmp / "d"},
           "is the port in use?");
+  // The same for the fast path's port.
+  refuses({"--listen", "127.0.0.1:" + std::to_string(free_ports(1)[0]), "--fast-port",
+           std::to_string(ntohs(addr.sin_port)), "--data-dir", tmp / "d2"},
+          "cannot open the fast-path port");
   ::close(fd);
 }
 

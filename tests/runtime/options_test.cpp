@@ -89,6 +89,7 @@ BOOST_AUTO_TEST_CASE(every_bad_configuration_is_one_clear_line) {
   BOOST_TEST(has(refusal({"--request-timeout-ms", "0"}), "timeouts must be positive"));
   BOOST_TEST(has(refusal({"--scheduler-policy", "fifo"}), "unknown scheduler policy"));
   BOOST_TEST(has(refusal({"--threads", "many"}), "threads"));
+  BOOST_TEST(has(refusal({"--function-threads", "0"}), "--function-threads must be at least 1"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
