@@ -9,6 +9,9 @@
 //   (fcallmany_atom, name, vector<string> args)  vector<string>: results in order
 //        one call per argument, run one after the other on one function
 //        thread (how map batches); the first failure fails the whole request
+//   (flocal_atom, completion_ptr c)         none: c->x.out gets the result's bytes
+//        (c->x.key = name, c->x.a = arg bytes) or c->x.result the error, then
+//        c->finish(); from plain threads of this process (completion.hpp)
 //   (flist_atom)                             vector<string>: "name|timeout_ms|max_retries"
 #include <caf/atom.hpp>
 
@@ -17,6 +20,7 @@ namespace mn::actors {
 using fcall_atom = caf::atom_constant<caf::atom("mn_fcall")>;
 using fcallmany_atom = caf::atom_constant<caf::atom("mn_fcallm")>;
 using flist_atom = caf::atom_constant<caf::atom("mn_flist")>;
+using flocal_atom = caf::atom_constant<caf::atom("mn_flocal")>;
 using fdone_atom = caf::atom_constant<caf::atom("mn_fdone")>;
 
 } // namespace mn::actors

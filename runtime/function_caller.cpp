@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 namespace mn::detail {
@@ -187,12 +188,16 @@ value function_caller::call(const value& arg) const {
   auto bytes = encoded(arg);
   function_info info;
   raise(view_->find_function(name_, info));
-  auto deadline = clock::now() + info.timeout;
-  std::set<std::string> avoid;
+  return decoded(call_encoded(bytes, info, clock::now() + info.timeout, 0, {}));
+}
+
+std::string function_caller::call_encoded(const std::string& bytes, const function_info& info,
+                                          clock::time_point deadline, uint32_t used,
+                                          std::set<std::string> avoid) const {
   storage::status last;
   // An attempt counts once the call was sent; a node that cannot be reached
   // never ran it, so the next one is tried at no cost.
-  for (uint32_t attempt = 0; attempt <= info.max_retries;) {
+  for (uint32_t attempt = used; attempt <= info.max_retries;) {
     auto node = pick(*view_, info, opts_.prefer_local, avoid, turn_++);
     caf::actor target;
     if (auto st = view_->node_actor(node, target); !st) {
@@ -206,18 +211,32 @@ value function_caller::call(const value& arg) const {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
     if (left.count() <= 0)
       break;
-    caf::scoped_actor self{*state_->sys};
-    caf::error err;
-    std::string result;
     auto& counter = view_->in_flight(node);
     ++counter;
-    self->request(target, left, fcall_atom::value, name_, bytes)
-      .receive([&](std::string& r) { result = std::move(r); },
-               [&](caf::error& e) { err = std::move(e); });
+    std::string result;
+    storage::status st;
+    if (node == view_->self_name()) {
+      st = view_->call_local(name_, bytes, left, result);
+    } else if (auto fast = view_->fast_path_to(node)) {
+      storage::op x;
+      x.a = bytes;
+      st = fast->call_function(name_, x, left);
+      if (st) {
+        st = x.result;
+        result = std::move(x.out);
+      }
+    } else {
+      caf::scoped_actor self{*state_->sys};
+      caf::error err;
+      self->request(target, left, fcall_atom::value, name_, bytes)
+        .receive([&](std::string& r) { result = std::move(r); },
+                 [&](caf::error& e) { err = std::move(e); });
+      st = to_status(err, "function '" + name_ + "' on node '" + node + "'");
+    }
     --counter;
-    if (!err)
-      return decoded(result);
-    last = to_status(err, "function '" + name_ + "' on node '" + node + "'");
+    if (st)
+      return result;
+    last = st;
     if (last.code() == errc::unknown_function || last.code() == errc::timeout)
       break;
     if (last.code() == errc::unavailable) {
@@ -225,11 +244,92 @@ value function_caller::call(const value& arg) const {
       avoid.insert(node);
     }
   }
-  if (last.is_ok())
+  if (last.is_ok() || last.code() == errc::timeout)
     last = {errc::timeout, "function '" + name_ + "' did not finish within its timeout of "
                              + std::to_string(info.timeout.count()) + " ms"};
   raise(last);
   return {};
+}
+
+void function_caller::call_async(caf::event_based_actor* self, const value& arg,
+                                 std::function<void(value)> done,
+                                 std::function<void(const failure&)> err) const {
+  auto fail = [err](const storage::status& st) { err(failure{st.code(), st.message()}); };
+  auto answer = [done, fail](const std::string& r) {
+    value v;
+    if (auto st = storage::decode(r, v); !st)
+      fail(st);
+    else
+      done(std::move(v));
+  };
+  std::string bytes;
+  if (auto st = storage::encode(arg, bytes); !st)
+    return fail(st);
+  if (state_->stopped)
+    return fail({errc::unavailable, "function '" + name_ + "': its node has stopped"});
+  auto impl = shared_from_this();
+  // The rest of a call, blocking, on a thread of its own (a detached actor):
+  // when a lookup would block, and for retries.
+  auto run_detached = [=](std::optional<function_info> known, clock::time_point deadline,
+                          uint32_t used, std::set<std::string> avoid) {
+    auto helper = state_->sys->spawn<caf::detached>([=](caf::event_based_actor* h) -> caf::behavior {
+      return {[=](caf::get_atom) {
+        auto rp = h->make_response_promise<std::string>();
+        try {
+          auto guard = impl->enter();
+          function_info info;
+          if (known)
+            info = *known;
+          else
+            raise(impl->view_->find_function(impl->name_, info));
+          auto until = known ? deadline : clock::now() + info.timeout;
+          rp.deliver(impl->call_encoded(bytes, info, until, used, avoid));
+        } catch (const error& e) {
+          rp.deliver(make_error(e.code(), e.what()));
+        }
+        h->quit();
+        return rp;
+      }};
+    });
+    self->request(helper, caf::infinite, caf::get_atom::value)
+      .then([=](std::string& r) { answer(r); },
+            [=](caf::error& e) { fail(to_status(e, "function '" + impl->name_ + "'")); });
+  };
+  function_info info;
+  caf::actor target;
+  std::string node;
+  if (!view_->cached_function(name_, info)
+      || !view_->cached_node_actor(node = pick(*view_, info, opts_.prefer_local, {}, turn_++),
+                                   target))
+    return run_detached(std::nullopt, {}, 0, {});
+  // The common case: every answer is known; one request, no thread.
+  auto deadline = clock::now() + info.timeout;
+  auto* counter = &view_->in_flight(node);
+  ++*counter;
+  self->request(target, info.timeout, fcall_atom::value, name_, std::move(bytes))
+    .then(
+      [=](std::string& r) {
+        --*counter;
+        answer(r);
+      },
+      [=](caf::error& e) {
+        --*counter;
+        auto st = to_status(e, "function '" + impl->name_ + "' on node '" + node + "'");
+        bool retriable = st.code() != errc::unknown_function && st.code() != errc::timeout;
+        if (retriable && info.max_retries > 0) {
+          std::set<std::string> avoid;
+          if (st.code() == errc::unavailable) {
+            impl->view_->forget(node);
+            avoid.insert(node);
+          }
+          return run_detached(info, deadline, 1, std::move(avoid));
+        }
+        if (st.code() == errc::timeout)
+          st = {errc::timeout, "function '" + impl->name_
+                                 + "' did not finish within its timeout of "
+                                 + std::to_string(info.timeout.count()) + " ms"};
+        fail(st);
+      });
 }
 
 void function_caller::send(const value& arg) const {
@@ -318,8 +418,38 @@ value function_handle::call(const value& arg) const {
 }
 
 std::future<value> function_handle::call_async(const value& arg) const {
+  auto p = std::make_shared<std::promise<value>>();
+  auto result = p->get_future();
   auto impl = impl_;
-  return std::async(std::launch::async, [impl, arg] { return impl->call(arg); });
+  auto& sys = *impl->state()->sys;
+  {
+    auto guard = impl->enter_public();
+    // One short-lived actor per call waits for the answer: no thread is held.
+    sys.spawn([impl, arg, p](caf::event_based_actor* self) -> caf::behavior {
+      impl->call_async(
+        self, arg,
+        [p, self](value v) {
+          p->set_value(std::move(v));
+          self->quit();
+        },
+        [p, self](const failure& f) {
+          try {
+            f.raise();
+          } catch (...) {
+            p->set_exception(std::current_exception());
+          }
+          self->quit();
+        });
+      return {[](caf::get_atom) {}}; // alive until the answer came
+    });
+  }
+  return result;
+}
+
+void function_handle::call_async(caf::event_based_actor* self, const value& arg,
+                                 std::function<void(value)> done,
+                                 std::function<void(const failure&)> err) const {
+  impl_->call_async(self, arg, std::move(done), std::move(err));
 }
 
 std::vector<value> function_handle::map(const std::vector<value>& inputs) const {

@@ -3,6 +3,7 @@
 
 #include <mn/names.hpp>
 
+#include "actors/completion.hpp"
 #include "actors/dict_actor.hpp"
 #include "actors/function_protocol.hpp"
 #include "actors/function_runner.hpp"
@@ -43,8 +44,8 @@ public:
     env_opts_.sync = opts_.durability == durability::sync;
     start_system(!opts_.listen.empty());
     functions_ = std::make_shared<actors::function_table>();
-    runner_ = actors::spawn_function_runner(*sys_, opts_.name, functions_,
-                                            opts_.function_threads);
+    pool_ = std::make_shared<actors::worker_pool>(opts_.function_threads, opts_.name);
+    runner_ = actors::spawn_function_runner(*sys_, opts_.name, functions_, pool_);
     if (!opts_.listen.empty())
       listen();
     else
@@ -101,43 +102,80 @@ public:
     function_cache_.clear(); // the list of who runs what changed here
   }
 
+  void register_actor_function(const std::string& name, const caf::actor& worker,
+                               function_options o) {
+    if (name.empty() || !worker)
+      throw invalid_argument(errc::invalid_argument,
+                             "register_actor_function needs a name and a running actor");
+    actors::function_entry e;
+    e.worker = worker;
+    e.timeout = o.timeout;
+    e.max_retries = o.max_retries;
+    e.max_concurrency = o.max_concurrency;
+    functions_->put(name, std::move(e));
+    std::lock_guard<std::mutex> guard{peers_mu_};
+    function_cache_.clear();
+  }
+
   function_handle function(const std::string& name, call_options o) {
     return function_handle{std::make_shared<function_caller>(name, o, this)};
   }
 
-  void register_job(const std::string& name, job_body body) {
+  void register_job(const std::string& name, job_body body, job_options jo) {
     if (name.empty() || !body)
       throw invalid_argument(errc::invalid_argument, "register_job needs a name and a body");
-    start_reaper();
+    job_caller::check(name, jo);
     function_options o;
     o.timeout = std::chrono::hours(24 * 365); // callers never wait for a job's run
-    register_function("__job:" + name,
-                      job_caller::runner_body(get_dict("__jobs", true), std::move(body),
-                                              opts_.name),
-                      o);
+    auto runner = job_caller::runner_body(job_system_dicts(), name, std::move(body), jo,
+                                          opts_.name, job_dispatcher());
+    register_function("__job:" + name, std::move(runner), o);
+    {
+      std::lock_guard<std::mutex> guard{reaper_mu_};
+      registered_jobs_[name] = jo;
+    }
+    start_reaper(); // after the function: the reaper's first pass may dispatch to it
   }
 
   job_handle job(const std::string& name) {
     auto runner = std::make_shared<function_caller>("__job:" + name, call_options{}, this);
-    return job_handle{std::make_shared<job_caller>(name, get_dict("__jobs", true), runner)};
+    return job_handle{std::make_shared<job_caller>(name, job_system_dicts(), runner)};
+  }
+
+  // The system dicts of jobs (see runtime/jobs.hpp).
+  detail::job_dicts job_system_dicts() {
+    return {get_dict("__jobs", true), get_dict("__job_slots", true),
+            get_dict("__job_queue", true)};
+  }
+
+  // Sends a job's runner off to a node that registered the job.
+  job_dispatch job_dispatcher() {
+    return [this](const std::string& name, const value& arg) {
+      function_caller{"__job:" + name, call_options{}, this}.send(arg);
+    };
   }
 
   // The job reaper: every 2 s, jobs left RUNNING by a node that died or
-  // restarted are marked FAILED (see job_caller::reap). Runs on nodes that
-  // registered a job.
+  // restarted run again or are marked FAILED, and jobs waiting for a slot of
+  // a job registered here are woken when slots are free (see
+  // job_caller::reap). Runs on nodes that registered a job.
   void start_reaper() {
     std::lock_guard<std::mutex> guard{reaper_mu_};
     if (reaper_.joinable())
       return;
     reaper_ = std::thread{[this] {
-      auto jobs = get_dict("__jobs", true);
+      auto dicts = job_system_dicts();
+      reap_context c;
+      c.self = opts_.name;
+      c.self_started_ms = started_ms_;
+      c.is_dead = [this](const std::string& node) { return !members_.find(node) || !alive(node); };
+      c.dispatch = job_dispatcher();
       std::unique_lock<std::mutex> lock{reaper_mu_};
       while (!reaper_stop_) {
+        c.registered = registered_jobs_;
         lock.unlock();
         try {
-          job_caller::reap(jobs, opts_.name, started_ms_, [this](const std::string& node) {
-            return !members_.find(node) || !alive(node);
-          });
+          job_caller::reap(dicts, c);
         } catch (const error&) {
           // the jobs dict is unreachable right now: next pass
         }
@@ -200,6 +238,7 @@ public:
     caf::scoped_actor self{*sys_};
     caf::error err;
     caf::actor found;
+    uint16_t fast_port = 0;
     self->request(sys_->middleman().actor_handle(), opts_.connect_timeout,
                   caf::connect_atom::value, p->host, p->port)
       .receive([&](const caf::node_id&, caf::strong_actor_ptr& ptr,
@@ -210,14 +249,20 @@ public:
     if (!err)
       self->request(found, opts_.request_timeout, actors::nhello_atom::value,
                     members_.fingerprint(), members_.self().empty() ? "client" : members_.self())
-        .receive([&](std::string&, uint16_t) {}, [&](caf::error& e) { err = std::move(e); });
+        .receive([&](std::string&, uint16_t port) { fast_port = port; },
+                 [&](caf::error& e) { err = std::move(e); });
     if (err)
       return actors::to_status(err, label);
+    if (fast_port != 0) { // function calls to it may take the fast path
+      std::lock_guard<std::mutex> guard{mu_};
+      if (auto ep = endpoint_of(*p, members_.self().empty() ? "client" : members_.self()))
+        ep->set_port(fast_port);
+    }
     {
       std::lock_guard<std::mutex> guard{peers_mu_};
       peer_actors_[node] = found;
     }
-    watch(node, found);
+    watch(found);
     out = found;
     return storage::status::ok();
   }
@@ -225,7 +270,7 @@ public:
   // Forgets a member's cached node actor as soon as CAF reports it gone (its
   // connection dropped, or heartbeats stopped), so that no call waits out its
   // whole timeout on a dead connection.
-  void watch(const std::string& node, const caf::actor& target) {
+  void watch(const caf::actor& target) {
     if (!watcher_) {
       std::lock_guard<std::mutex> guard{peers_mu_};
       if (!watcher_)
@@ -253,6 +298,44 @@ public:
     function_cache_.clear();
   }
 
+  bool cached_function(const std::string& function, function_info& out) override {
+    std::lock_guard<std::mutex> guard{peers_mu_};
+    if (function_cache_.empty()
+        || std::chrono::steady_clock::now() - function_cache_time_ >= std::chrono::seconds(2))
+      return false;
+    return describe_function(function_cache_, function, out);
+  }
+
+  bool cached_node_actor(const std::string& node, caf::actor& out) override {
+    if (node == members_.self() && node_actor_) {
+      out = node_actor_;
+      return true;
+    }
+    std::lock_guard<std::mutex> guard{peers_mu_};
+    auto i = peer_actors_.find(node);
+    if (i == peer_actors_.end())
+      return false;
+    out = i->second;
+    return true;
+  }
+
+  // Fills `out` from the function lists of the members; false when none has it.
+  static bool describe_function(const std::map<std::string, std::vector<std::string>>& lists,
+                                const std::string& function, function_info& out) {
+    out = function_info{};
+    for (auto& [node, entries] : lists)
+      for (auto& e : entries) {
+        auto bar = e.find('|');
+        if (e.compare(0, bar, function) != 0 || bar != function.size())
+          continue;
+        auto bar2 = e.find('|', bar + 1);
+        out.nodes.push_back(node);
+        out.timeout = std::chrono::milliseconds(std::stoll(e.substr(bar + 1, bar2 - bar - 1)));
+        out.max_retries = static_cast<uint32_t>(std::stoul(e.substr(bar2 + 1)));
+      }
+    return !out.nodes.empty();
+  }
+
   storage::status find_function(const std::string& function, function_info& out) override {
     using namespace std::chrono;
     std::map<std::string, std::vector<std::string>> lists;
@@ -276,18 +359,7 @@ public:
       function_cache_ = lists;
       function_cache_time_ = steady_clock::now();
     }
-    out = function_info{};
-    for (auto& [node, entries] : lists)
-      for (auto& e : entries) {
-        auto bar = e.find('|');
-        if (e.substr(0, bar) != function)
-          continue;
-        auto bar2 = e.find('|', bar + 1);
-        out.nodes.push_back(node);
-        out.timeout = milliseconds(std::stoll(e.substr(bar + 1, bar2 - bar - 1)));
-        out.max_retries = static_cast<uint32_t>(std::stoul(e.substr(bar2 + 1)));
-      }
-    if (out.nodes.empty())
+    if (!describe_function(lists, function, out))
       return {errc::unknown_function,
               "no reachable node has registered function '" + function
                 + "'; register it with node::register_function on the nodes that run it"};
@@ -297,6 +369,57 @@ public:
   std::atomic<int>& in_flight(const std::string& node) override {
     std::lock_guard<std::mutex> guard{peers_mu_};
     return in_flight_[node];
+  }
+
+  storage::status call_local(const std::string& function, std::string arg,
+                             std::chrono::milliseconds timeout, std::string& out) override {
+    caf::actor runner;
+    {
+      std::lock_guard<std::mutex> guard{mu_};
+      runner = runner_;
+    }
+    if (!runner || stopping_)
+      return {errc::unavailable, "node '" + opts_.name + "' is stopping; the call did not run"};
+    auto c = std::make_shared<actors::completion>();
+    auto fn = functions_->find(function);
+    if (fn && !fn->worker) {
+      // A plain body: straight to the pool, no actor in between.
+      pool_->submit({function, fn, {std::move(arg)}, false,
+                     [c](errc code, std::string payload, std::vector<std::string>) {
+                       if (code == errc::none)
+                         c->x.out = std::move(payload);
+                       else
+                         c->x.result = {code, std::move(payload)};
+                       c->finish();
+                     }});
+    } else { // an actor function, or unknown here: the runner answers
+      c->x.key = function;
+      c->x.a = std::move(arg);
+      caf::anon_send(runner, actors::flocal_atom::value, c);
+    }
+    // Waits in slices, so that a node that stops does not wait out a long call.
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!c->wait_until(std::min(deadline, std::chrono::steady_clock::now()
+                                               + std::chrono::milliseconds(100)))) {
+      if (std::chrono::steady_clock::now() >= deadline)
+        return {errc::timeout, "function '" + function + "' did not finish within its timeout of "
+                                 + std::to_string(timeout.count()) + " ms"};
+      if (stopping_)
+        return {errc::unavailable,
+                "node '" + opts_.name + "' stopped while function '" + function + "' ran"};
+    }
+    if (!c->x.result)
+      return c->x.result;
+    out = std::move(c->x.out);
+    return storage::status::ok();
+  }
+
+  std::shared_ptr<wire::endpoint> fast_path_to(const std::string& node) override {
+    std::lock_guard<std::mutex> guard{mu_};
+    auto i = endpoints_.find(node);
+    if (i == endpoints_.end() || !i->second->ready())
+      return nullptr;
+    return i->second;
   }
 
   dict get_dict(const std::string& name, bool allow_reserved) {
@@ -404,6 +527,9 @@ private:
       wcfg.resolve = [this](const std::string& name, std::shared_ptr<dict_handle>& out) {
         return resolve_for_peer(name, out);
       };
+      wcfg.call_function = [this](const std::string& name, storage::op& x) {
+        x.result = call_local(name, std::move(x.a), std::chrono::milliseconds(x.count), x.out);
+      };
       wire_ = std::make_unique<wire::server>(std::move(wcfg));
       cfg.fast_port = opts_.fast_port;
       if (auto st = wire_->start(cfg.fast_port); !st) {
@@ -466,6 +592,7 @@ private:
   void stop() {
     if (!sys_)
       return;
+    stopping_ = true;
     stop_reaper();
     if (wire_)
       wire_->stop(); // its threads finish their current call first
@@ -500,6 +627,8 @@ private:
       node_actor_ = caf::actor{};
     }
     sys_.reset(); // waits until every dict actor committed its last batch and stopped
+    if (pool_)
+      pool_->stop(); // done by the runner's exit already; nothing may outlive the node
   }
 
   node_options opts_;
@@ -516,7 +645,9 @@ private:
   std::unique_ptr<wire::server> wire_;
   uint16_t fast_port_ = 0;
   std::shared_ptr<actors::function_table> functions_;
+  std::shared_ptr<actors::worker_pool> pool_; // runs plain function bodies
   caf::actor runner_;
+  std::atomic<bool> stopping_{false};
   caf::actor watcher_;  // monitors peer_actors_ (see watch)
   std::mutex peers_mu_; // guards the four below
   std::map<std::string, caf::actor> peer_actors_; // node actors of other members
@@ -526,9 +657,10 @@ private:
   int64_t started_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  std::mutex reaper_mu_;
+  std::mutex reaper_mu_; // guards reaper_stop_ and registered_jobs_
   std::condition_variable reaper_cv_;
   bool reaper_stop_ = false;
+  std::map<std::string, job_options> registered_jobs_; // what the reaper looks after
   std::thread reaper_;
 };
 
@@ -555,12 +687,17 @@ void node::register_function(const std::string& name, function_body body,
   impl_->register_function(name, std::move(body), opts);
 }
 
+void node::register_actor_function(const std::string& name, const caf::actor& worker,
+                                   function_options opts) {
+  impl_->register_actor_function(name, worker, opts);
+}
+
 function_handle node::function(const std::string& name, call_options opts) {
   return impl_->function(name, opts);
 }
 
-void node::register_job(const std::string& name, job_body body) {
-  impl_->register_job(name, std::move(body));
+void node::register_job(const std::string& name, job_body body, job_options opts) {
+  impl_->register_job(name, std::move(body), opts);
 }
 
 job_handle node::job(const std::string& name) {

@@ -33,6 +33,18 @@ public:
   virtual storage::status find_function(const std::string& function, function_info& out) = 0;
   /// Calls in flight from this process to `node`.
   virtual std::atomic<int>& in_flight(const std::string& node) = 0;
+  /// Runs `function` on this node's runner without CAF messages between
+  /// threads: `arg` bytes in, `out` bytes back, waiting at most `timeout`.
+  /// Errors: the function's (function_failed, unknown_function), timeout,
+  /// unavailable (this process runs no node, or it is stopping).
+  virtual storage::status call_local(const std::string& function, std::string arg,
+                                     std::chrono::milliseconds timeout, std::string& out) = 0;
+  /// The fast path to member `node` once its port is known, else nullptr.
+  virtual std::shared_ptr<wire::endpoint> fast_path_to(const std::string& node) = 0;
+  /// Non-blocking lookups for actors: true when the answer is known without
+  /// asking any node (recent function list, connected node actor).
+  virtual bool cached_function(const std::string& function, function_info& out) = 0;
+  virtual bool cached_node_actor(const std::string& node, caf::actor& out) = 0;
 };
 
 } // namespace mn::detail

@@ -3,6 +3,8 @@
 #include "runtime/wire/frame.hpp"
 #include "runtime/wire/socket.hpp"
 
+#include <algorithm>
+
 #include <poll.h>
 #include <unistd.h>
 
@@ -112,6 +114,36 @@ storage::status endpoint::call(const std::string& dict, storage::op& x) {
   close_all();
   return {errc::unavailable, label + " cannot be reached: the connection broke; calls fail "
                                      "until the node is back (retried automatically)"};
+}
+
+storage::status endpoint::call_function(const std::string& name, storage::op& x,
+                                        std::chrono::milliseconds timeout) {
+  x.count = static_cast<uint64_t>(std::max<int64_t>(timeout.count(), 1));
+  std::string request;
+  write_request(request, fcall_kind, name, x);
+  storage::status err;
+  int fd = take(err);
+  if (fd < 0)
+    return err;
+  // The answer may take as long as the function may run.
+  set_io_timeout(fd, timeout + request_timeout_);
+  bool timed_out = false;
+  std::string body;
+  if (send_frame(fd, request) && recv_frame(fd, body, timed_out) && read_response(body, x)) {
+    set_io_timeout(fd, request_timeout_);
+    give_back(fd);
+    return storage::status::ok();
+  }
+  ::close(fd); // a late answer must never be read as the next call's
+  auto label = "function '" + name + "' on node '" + owner_.name + "' ("
+               + owner_.host + ":" + std::to_string(port_.load()) + ")";
+  if (timed_out)
+    return {errc::timeout, label + " did not answer within its timeout of "
+                             + std::to_string(timeout.count()) + " ms"};
+  port_ = 0;
+  close_all();
+  return {errc::unavailable, label + " cannot be reached: the connection broke (the call "
+                                     "may have run)"};
 }
 
 } // namespace mn::wire

@@ -33,6 +33,14 @@ public:
   /// the connection broke: the port is then forgotten) or timeout.
   storage::status call(const std::string& dict, storage::op& x);
 
+  /// Runs function `name` on the node: x.a holds the argument's bytes; then
+  /// x.out the result's bytes or x.result the function's error. Waits at most
+  /// `timeout` (plus the request timeout for the network). The returned
+  /// status is the transport's: unavailable (the call may have run when the
+  /// connection broke after sending; never sent twice) or timeout.
+  storage::status call_function(const std::string& name, storage::op& x,
+                                std::chrono::milliseconds timeout);
+
   /// Closes idle connections (when the node stops).
   void close_all();
 

@@ -99,9 +99,10 @@ bool read_request(const std::string& body, uint8_t& kind, std::string& dict, sto
   }
   if (!r.done())
     return false;
-  if (kind != hello_kind && kind > static_cast<uint8_t>(storage::op_kind::set_many))
+  if (kind != hello_kind && kind != fcall_kind
+      && kind > static_cast<uint8_t>(storage::op_kind::set_many))
     return false;
-  if (kind != hello_kind)
+  if (kind != hello_kind && kind != fcall_kind)
     x.kind = static_cast<storage::op_kind>(kind);
   return true;
 }

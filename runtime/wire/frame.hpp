@@ -10,6 +10,9 @@
 //   hello    := request of kind 255: dict = fingerprint, key = caller's name;
 //               the response's out is the node's name, errc bad_config when
 //               the memberships differ
+//   fcall    := request of kind 254: dict = function name, a = the argument's
+//               bytes, count = the caller's time left in ms; the response's
+//               out is the result's bytes
 //   str      := u32 length, bytes;   strs := u32 n, str*n
 //   items    := u32 n, (str key, str value)*n
 #include "storage/op.hpp"
@@ -21,6 +24,9 @@ namespace mn::wire {
 
 /// The kind byte of the hello request.
 inline constexpr uint8_t hello_kind = 255;
+
+/// The kind byte of a function call.
+inline constexpr uint8_t fcall_kind = 254;
 
 /// Largest frame accepted: one value of the 16 MiB limit with its key and
 /// headers. (set_many does not use this path.)

@@ -110,6 +110,11 @@ void server::serve(connection& c) {
       x.out = cfg_.self_name;
     } else if (!greeted) {
       x.result = {errc::bad_config, "fast-path request before hello"};
+    } else if (kind == fcall_kind) {
+      if (cfg_.call_function)
+        cfg_.call_function(dict, x);
+      else
+        x.result = {errc::unknown_function, "node '" + cfg_.self_name + "' runs no functions"};
     } else {
       auto& h = handles[dict];
       if (!h)

@@ -3,6 +3,7 @@
 // thread per connection serves its requests in order: reads straight from the
 // dict's LMDB snapshot, writes through the dict's actor (group commit), so a
 // fast-path write is as durable and as serialised as any other.
+#include "storage/op.hpp"
 #include "storage/status.hpp"
 
 #include <atomic>
@@ -31,6 +32,9 @@ public:
     std::function<storage::status(const std::string& dict,
                                   std::shared_ptr<detail::dict_handle>& out)>
       resolve;
+    /// Runs function `name` on x.a (argument bytes) for at most x.count ms;
+    /// sets x.out (result bytes) or x.result. Blocks. Unset: no functions.
+    std::function<void(const std::string& name, storage::op& x)> call_function;
   };
 
   explicit server(config cfg);

@@ -16,15 +16,15 @@
 
 namespace mn::wire {
 
-namespace {
-
-void set_timeouts(int fd, std::chrono::milliseconds t) {
+void set_io_timeout(int fd, std::chrono::milliseconds t) {
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(t.count() / 1000);
   tv.tv_usec = static_cast<suseconds_t>((t.count() % 1000) * 1000);
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
+
+namespace {
 
 bool resolve(const std::string& host, uint16_t port, sockaddr_storage& addr, socklen_t& len,
              std::string& why) {
@@ -90,7 +90,7 @@ int connect_to(const std::string& host, uint16_t port, std::chrono::milliseconds
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  set_timeouts(fd, io_timeout);
+  set_io_timeout(fd, io_timeout);
   return fd;
 }
 

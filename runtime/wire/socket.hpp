@@ -12,6 +12,9 @@ namespace mn::wire {
 int connect_to(const std::string& host, uint16_t port, std::chrono::milliseconds timeout,
                std::chrono::milliseconds io_timeout, std::string& why);
 
+/// Sets the send/receive timeouts of a connected socket.
+void set_io_timeout(int fd, std::chrono::milliseconds t);
+
 /// Listens on host:port (port 0: any free one). Returns -1 and sets `why`;
 /// else the socket, and `port` holds the port bound.
 int listen_on(const std::string& host, uint16_t& port, std::string& why);

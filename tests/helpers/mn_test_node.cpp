@@ -13,13 +13,21 @@
 //   call F JSON                -> the function's result (functions registered on
 //                                 every node: whoami, square, boom, sleep_ms)
 //   whomap N                   -> "a=<n> b=<n> ..." : which node ran each of N calls (map)
-//   jstart JOB JSON / jget JOB ID -> a job's id / "STATUS node=N error=E" (job "spin"
-//                                 registered everywhere: loops JSON seconds or until cancelled)
+//   jstart JOB JSON / jget JOB ID -> a job's id / "STATUS node=N attempts=A error=E"
+//                                 (jobs registered everywhere: "spin" loops JSON seconds
+//                                 or until cancelled; "rspin" too, with max_retries 1;
+//                                 "limited", max_concurrency 2, holds JSON ms counted in
+//                                 dict jobstats: "running" now, "max" the most at once)
+//   acall F N                  -> sum of F(i), i < N, by N call_async futures at once
+//   actorcall F N              -> sum of F(i), i < N, by one actor with N calls in
+//                                 flight (call_async with callbacks), or the first error
+//                                 (functions also: cube, an actor function)
 //   squaremap N                -> sum of square(i) for i < N via map, "ordered" or "ORDER"
 //   aincr_many D K N           -> "<acked> <failed> <first error name>" after N
 //                                 increments by one actor (mn::async_dict), 16 in flight
 // Node options are mnode's (see node_options::from_command_line). It prints
 // "ready" once started.
+#include <mn/actor_function.hpp>
 #include <mn/async_dict.hpp>
 #include <mn/mn.hpp>
 
@@ -47,6 +55,36 @@ struct target {
 };
 
 using go_atom = caf::atom_constant<caf::atom("go")>;
+
+// Loops `seconds` seconds, or until cancelled.
+mn::value spin(mn::job_context& ctx, const mn::value& seconds) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds.get<long>());
+  while (!ctx.cancelled() && std::chrono::steady_clock::now() < end)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return mn::value("spun");
+}
+
+// Raises d[key] to at least `v`, by compare-and-set.
+void raise_to(mn::dict& d, const std::string& key, long v) {
+  for (;;) {
+    auto seen = d.get(key);
+    if (!seen && d.set_if_absent(key, v))
+      return;
+    if (seen && (seen->get<long>() >= v || d.update(key, v, *seen)))
+      return;
+  }
+}
+
+// Holds `ms` milliseconds, counted in d["running"] while it does; d["max"] is
+// the most seen at once.
+mn::job_body counted(mn::dict d) {
+  return [d](mn::job_context&, const mn::value& ms) mutable {
+    raise_to(d, "max", d.increment("running", 1, 0).get<long>());
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms.get<long>()));
+    d.increment("running", -1);
+    return mn::value("held");
+  };
+}
 
 // An actor that increments `key` `total` times through mn::async_dict, 16 in
 // flight, and reports (acked, failed, first error) to `parent`.
@@ -79,6 +117,36 @@ caf::behavior incrementer(caf::event_based_actor* self, mn::dict d, std::string 
   return {[=](go_atom) {
     for (int i = 0; i < 16; ++i)
       (*next)();
+  }};
+}
+
+// An actor that calls `f` on 0..n-1, all in flight at once, and reports
+// (sum, first error or "") to `parent`.
+caf::behavior call_summer(caf::event_based_actor* self, mn::function_handle f, long n,
+                          caf::actor parent) {
+  auto sum = std::make_shared<long>(0);
+  auto left = std::make_shared<long>(n);
+  auto first = std::make_shared<std::string>();
+  auto one_done = [=] {
+    if (--*left == 0) {
+      self->send(parent, *sum, *first);
+      self->quit();
+    }
+  };
+  for (long i = 0; i < n; ++i)
+    f.call_async(self, i, [=](mn::value v) { *sum += v.get<long>(); one_done(); },
+                 [=](const mn::failure& e) {
+                   if (first->empty())
+                     *first = std::string{mn::to_string(e.code)} + ": " + e.message;
+                   one_done();
+                 });
+  return {[](caf::get_atom) {}};
+}
+
+// An actor function: x^3.
+caf::behavior cube(caf::event_based_actor*) {
+  return {[](mn::call_atom, const mn::value& x) -> mn::value {
+    return x.get<long>() * x.get<long>() * x.get<long>();
   }};
 }
 
@@ -174,6 +242,27 @@ std::string run(target& t, const std::string& line) {
   if (cmd == "call") {
     return t.function(d).call(json()).dump();
   }
+  if (cmd == "acall") {
+    long n = 0;
+    in >> n;
+    std::vector<std::future<mn::value>> fs;
+    for (long i = 0; i < n; ++i)
+      fs.push_back(t.function(d).call_async(i));
+    long sum = 0;
+    for (auto& f : fs)
+      sum += f.get().get<long>();
+    return std::to_string(sum);
+  }
+  if (cmd == "actorcall") {
+    long n = 0;
+    in >> n;
+    caf::scoped_actor self{t.sys()};
+    t.sys().spawn(call_summer, t.function(d), n, caf::actor{self});
+    std::string out = "no answer within 60 s";
+    self->receive([&](long sum, std::string& err) { out = err.empty() ? std::to_string(sum) : err; },
+                  caf::after(std::chrono::seconds(60)) >> [] {});
+    return out; // the sum, or "<error name>: <message>"
+  }
   if (cmd == "whomap") {
     std::vector<mn::value> inputs(std::stoul(d), nullptr);
     std::map<std::string, int> count;
@@ -203,7 +292,8 @@ std::string run(target& t, const std::string& line) {
   if (cmd == "jget") { // jget JOB ID -> "STATUS node=N error=..."
     in >> k;
     auto r = t.job(d).get(k);
-    return std::string{mn::to_string(r.status)} + " node=" + r.node + " error=" + r.error;
+    return std::string{mn::to_string(r.status)} + " node=" + r.node
+           + " attempts=" + std::to_string(r.attempts) + " error=" + r.error;
   }
   if (cmd == "setnx_many") {
     long n = 0;
@@ -247,15 +337,13 @@ int main(int argc, char** argv) {
       auto me = opts.name;
       n->register_function("whoami", [me](const mn::value&) { return mn::value(me); });
       n->register_function("square", [](const mn::value& x) { return x.get<long>() * x.get<long>(); });
+      n->register_actor_function("cube", n->system().spawn(cube));
       n->register_function("boom", [](const mn::value& x) -> mn::value {
         throw std::runtime_error("boom " + x.dump());
       });
-      n->register_job("spin", [](mn::job_context& ctx, const mn::value& seconds) {
-        auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds.get<long>());
-        while (!ctx.cancelled() && std::chrono::steady_clock::now() < end)
-          std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        return mn::value("spun");
-      });
+      n->register_job("spin", spin);
+      n->register_job("rspin", spin, mn::job_options{1, 0});
+      n->register_job("limited", counted(n->get_dict("jobstats")), mn::job_options{0, 2});
       n->register_function("sleep_ms", [](const mn::value& ms) {
         std::this_thread::sleep_for(std::chrono::milliseconds(ms.get<long>()));
         return ms;

@@ -3,7 +3,9 @@
 
 #include <mn/mn.hpp>
 
+#include <atomic>
 #include <memory>
+#include <stdexcept>
 
 namespace mn::test {
 
@@ -22,5 +24,15 @@ struct node_fixture {
     start(opts);
   }
 };
+
+/// A function body that throws on two calls out of three (the third, sixth,
+/// ... succeed, returning their input); counts every call in `attempts`.
+inline function_body flaky_body(std::shared_ptr<std::atomic<int>> attempts) {
+  return [attempts](const value& x) -> value {
+    if (++*attempts % 3 != 0)
+      throw std::runtime_error("not yet");
+    return x;
+  };
+}
 
 } // namespace mn::test

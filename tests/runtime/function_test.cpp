@@ -81,21 +81,13 @@ BOOST_AUTO_TEST_CASE(retries_are_counted_and_bounded) {
   auto attempts = std::make_shared<std::atomic<int>>(0);
   function_options twice;
   twice.max_retries = 2;
-  n->register_function("flaky", [attempts](const value& x) -> value {
-    if (++*attempts % 3 != 0)
-      throw std::runtime_error("not yet");
-    return x;
-  }, twice);
+  n->register_function("flaky", test::flaky_body(attempts), twice);
   BOOST_TEST(n->function("flaky").call(5) == 5);
   BOOST_TEST(attempts->load() == 3); // failed, failed, succeeded
   function_options once;
   once.max_retries = 1;
   attempts->store(0);
-  n->register_function("flaky", [attempts](const value& x) -> value {
-    if (++*attempts % 3 != 0)
-      throw std::runtime_error("not yet");
-    return x;
-  }, once);
+  n->register_function("flaky", test::flaky_body(attempts), once);
   BOOST_CHECK_THROW(n->function("flaky").call(5), function_error);
   BOOST_TEST(attempts->load() == 2);
 }

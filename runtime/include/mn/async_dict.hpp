@@ -36,14 +36,6 @@ class event_based_actor;
 
 namespace mn {
 
-/// An error delivered to an asynchronous callback.
-struct failure {
-  errc code = errc::none;
-  std::string message;
-  /// Throws the matching mn exception (mn::key_error, ...).
-  [[noreturn]] void raise() const { throw_error(code, message); }
-};
-
 class async_dict {
 public:
   template <class T>

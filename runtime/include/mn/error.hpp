@@ -51,4 +51,13 @@ class job_not_found : public error { using error::error; };
 /// REQUIRES: code != errc::none.
 [[noreturn]] void throw_error(errc code, const std::string& message);
 
+/// An error delivered to an asynchronous callback (mn::async_dict, the
+/// actor form of function_handle::call_async).
+struct failure {
+  errc code = errc::none;
+  std::string message;
+  /// Throws the matching mn exception (mn::key_error, ...).
+  [[noreturn]] void raise() const { throw_error(code, message); }
+};
+
 } // namespace mn

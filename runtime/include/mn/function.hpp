@@ -10,7 +10,13 @@
 // A call goes to a node that registered the function, the one with the fewest
 // calls in flight from this process (or this node first, with prefer_local).
 // Bodies run on the node's function threads (node_options::function_threads),
-// never on CAF's scheduler, so they may block or run long.
+// never on CAF's scheduler, so they may block or run long. A function may also
+// be an actor (<mn/actor_function.hpp>).
+//
+// A blocking call to another node goes over the fast path (runtime/wire) when
+// the node has one, else over CAF; a call to this node goes to its runner
+// directly.
+#include <mn/error.hpp>
 #include <mn/value.hpp>
 
 #include <chrono>
@@ -21,6 +27,10 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+namespace caf {
+class event_based_actor;
+} // namespace caf
 
 namespace mn {
 
@@ -59,8 +69,16 @@ public:
   /// mn::unknown_function (no node registered it), mn::function_error (it
   /// threw, after its retries), mn::timeout, mn::unavailable.
   value call(const value& arg) const;
-  /// call() on another thread.
+  /// Starts call() and returns at once; the future gives its result or
+  /// throws its error. No thread is taken while the call runs.
   std::future<value> call_async(const value& arg) const;
+  /// The form for event-based actors: sends the call and returns at once;
+  /// `done` or `err` runs later on `self`, never concurrently with its other
+  /// handlers. Never blocks `self` (a lookup that would block, such as a first
+  /// call to a node not yet connected, runs on a thread of its own).
+  /// REQUIRES: `self` is the calling actor and outlives the call.
+  void call_async(caf::event_based_actor* self, const value& arg,
+                  std::function<void(value)> done, std::function<void(const failure&)> err) const;
   /// Calls the function on every input in parallel across the nodes that run
   /// it; results in input order. Errors: as call(), for the first input that
   /// failed after its retries (the other results are dropped).

@@ -13,8 +13,14 @@
 // Records live in the runtime's durable dict "__jobs", so they survive the
 // caller's exit and any node restart. A job runs on a node that registered
 // it, on that node's function threads (like a function with no timeout).
+//
+//   node.register_job("train", body, mn::job_options{/*max_retries*/ 1, /*max_concurrency*/ 2});
+//
+// Every node that registers a job should give it the same options (the same
+// binary runs everywhere).
 #include <mn/value.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -41,9 +47,9 @@ struct job_record {
   job_status status = job_status::pending;
   value input;
   value result;          ///< the last value yielded, or the return value
-  std::string error;     ///< why it failed, when FAILED
+  std::string error;     ///< why it failed, when FAILED; else why an earlier attempt ended, if one did
   std::string node;      ///< the node that ran it
-  uint32_t attempts = 0;
+  uint32_t attempts = 0; ///< runs started, retries included
   int64_t created_ms = 0;  ///< Unix time, milliseconds
   int64_t started_ms = 0;  ///< 0 until it runs
   int64_t finished_ms = 0; ///< 0 until it ends
@@ -56,17 +62,35 @@ public:
   /// Publishes progress or a partial result; get() sees it at once (it is
   /// stored durably before yield returns).
   virtual void yield(const value& v) = 0;
-  /// true once cancel() was asked: stop soon, cooperatively.
+  /// true once cancel() was asked: stop soon, cooperatively. Also true when
+  /// this run was given up (its node was thought dead and the job was handed
+  /// to another run): its yields and its result are then dropped.
   virtual bool cancelled() = 0;
   virtual const job_id& id() const = 0;
 };
 
 using job_body = std::function<value(job_context&, const value& input)>;
 
+/// How the jobs of one name run, cluster-wide (node::register_job).
+struct job_options {
+  /// Times a job is run again when its node died or restarted while it ran
+  /// (possibly on another node; the body must then tolerate a re-run). An
+  /// exception from the body fails the job at once, without retry.
+  uint32_t max_retries = 0;
+  /// Jobs of this name RUNNING at once in the whole cluster; 0 = no limit, at
+  /// most max_job_concurrency. Further starts stay PENDING and run later,
+  /// oldest first.
+  std::size_t max_concurrency = 0;
+};
+
+/// The largest job_options::max_concurrency: a start probes the slots one by one.
+constexpr std::size_t max_job_concurrency = 1000;
+
 /// A handle to the jobs of one name. Cheap to copy; thread-safe.
 class job_handle {
 public:
   /// Starts a job on a node that registered it; returns at once with its id.
+  /// The job stays PENDING while its name's max_concurrency jobs run.
   /// Errors: mn::unknown_function (no node registered the job), mn::unavailable.
   job_id start(const value& input) const;
   /// The record of job `id`. Errors: mn::job_not_found.

@@ -9,6 +9,7 @@
 #include <vector>
 
 namespace caf {
+class actor;
 class actor_system;
 } // namespace caf
 
@@ -52,12 +53,19 @@ public:
   /// replaces the body. Errors: mn::invalid_argument for an empty name.
   void register_function(const std::string& name, function_body body,
                          function_options opts = {});
+  /// Registers actor `worker` as function `name` (see <mn/actor_function.hpp>
+  /// for what it receives and answers). Errors: mn::invalid_argument for an
+  /// empty name or an invalid actor handle.
+  void register_actor_function(const std::string& name, const caf::actor& worker,
+                               function_options opts = {});
   /// A handle to call function `name` wherever it is registered.
   function_handle function(const std::string& name, call_options opts = {});
 
-  /// Registers `body` as job `name` on this node (see <mn/job.hpp>).
-  /// Errors: mn::invalid_argument for an empty name.
-  void register_job(const std::string& name, job_body body);
+  /// Registers `body` as job `name` on this node, run under `opts` (see
+  /// <mn/job.hpp>; every node that registers it should give the same opts).
+  /// Errors: mn::invalid_argument for an empty name or a max_concurrency over
+  /// mn::max_job_concurrency.
+  void register_job(const std::string& name, job_body body, job_options opts = {});
   /// A handle to start and follow jobs of `name`.
   job_handle job(const std::string& name);
 
