@@ -4,9 +4,10 @@
 //
 //   function_bench --serve --echo-port P [node options: --name, --listen, --peer, --data-dir, ...]
 //       an mn::node that registers `noop` (returns its argument) and `square`,
-//       and publishes a plain CAF echo actor ([](int64_t x) { return x; }) on
-//       127.0.0.1:P (0 = any). Prints "ready fast=<fast-path port> echo=<port>",
-//       then runs until its stdin closes or SIGTERM/SIGINT; exits 0.
+//       the job `noopjob` (returns its input), and publishes a plain CAF echo
+//       actor ([](int64_t x) { return x; }) on 127.0.0.1:P (0 = any). Prints
+//       "ready fast=<fast-path port> echo=<port>", then runs until its stdin
+//       closes or SIGTERM/SIGINT; exits 0.
 //
 //   function_bench --node HOST:PORT --echo HOST:PORT [--echo HOST:PORT ...]
 //                  [--phase P] [--seconds S] [--window W] [--map-n N] [--map-reps R]
@@ -24,9 +25,22 @@
 //              flight per actor (what mn's map does per node, with 64)
 //     cafmapb  info: the same inputs sent as 1,000-input batches (one 9,000-byte
 //              string per request, 4 in flight per actor): what batching would buy
+//     job      1 thread, sequential: id = job("noopjob").start(i), then get(id)
+//              every 200 µs until SUCCEEDED (10 s deadline per job; FAILED,
+//              CANCELLED, a wrong result or the deadline count as errors);
+//              latency = start() called -> SUCCEEDED seen. The records are
+//              removed (remove(id)) after each slice, outside the timing.
+//              Interleaved with its anchors: job, jobcall1, jobset, jobset, jobcall1, job
+//     jobcall1 anchor: blocking function("noop").call(i), as call1
+//     jobset   info: blocking dict::set on a dict owned by the node that owns
+//              "__jobs" (one synced write round trip from the client)
 // Each slice prints  RESULT phase=... ops=... secs=... ops_s=... p50_us=... p99_us=... errors=...
-// (p50/p99 of the single calls; for map/cafmap p50_us/p99_us are empty).
-// Exit status: 0 ok; 1 a failed call or a wrong result; 2 usage.
+// (p50/p99 of the single calls; for map/cafmap p50_us/p99_us are empty). A job
+// slice also prints  JOBSPLIT n=... create_start_ms=... start_finish_ms=... finish_seen_ms=...
+// (means, from the record's Unix-ms "created", "started", "finished" and the
+// client's clock when it saw SUCCEEDED) and  JOBCLEAN removed=... of=...  (the
+// warm-up's only when a record could not be removed).
+// Exit status: 0 ok; 1 a failed call or job, or a wrong result; 2 usage.
 #include <mn/mn.hpp>
 
 #include <caf/all.hpp>
@@ -114,6 +128,7 @@ int serve(int argc, char** argv, const std::vector<std::string>& extra) {
     node.register_function("noop", [](const mn::value& x) { return x; });
     node.register_function("square",
                            [](const mn::value& x) { return x.get<int64_t>() * x.get<int64_t>(); });
+    node.register_job("noopjob", [](mn::job_context&, const mn::value& x) { return x; });
     auto& sys = node.system();
     auto e = sys.spawn(echo);
     auto port = sys.middleman().publish(e, echo_port, "127.0.0.1", true);
@@ -339,6 +354,105 @@ slice mn_map(const mn::function_handle& f, std::size_t n) {
   return s;
 }
 
+int64_t unix_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Sequential jobs for `secs`: start, then poll get() until SUCCEEDED. The ids
+// started are appended to `ids` (removed by the caller, outside the timing).
+// With `print_split`, prints the JOBSPLIT line of the slice.
+slice mn_jobs(const mn::job_handle& job, double secs, std::vector<mn::job_id>& ids,
+              bool print_split = true) {
+  slice s;
+  double split[3] = {0, 0, 0}; // created->started, started->finished, finished->seen (ms)
+  uint64_t split_n = 0;
+  auto t0 = clk::now();
+  auto end = t0 + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(secs));
+  int64_t i = 0;
+  while (clk::now() < end) {
+    auto c0 = clk::now();
+    auto deadline = c0 + std::chrono::seconds(10);
+    bool ok = false;
+    try {
+      auto id = job.start(mn::value(i));
+      ids.push_back(id);
+      for (;;) {
+        auto r = job.get(id);
+        if (r.status == mn::job_status::succeeded) {
+          auto seen = unix_ms();
+          ok = r.result.get<int64_t>() == i;
+          if (ok) {
+            split[0] += static_cast<double>(r.started_ms - r.created_ms);
+            split[1] += static_cast<double>(r.finished_ms - r.started_ms);
+            split[2] += static_cast<double>(seen - r.finished_ms);
+            ++split_n;
+          }
+          break;
+        }
+        if (r.status == mn::job_status::failed || r.status == mn::job_status::cancelled) {
+          std::fprintf(stderr, "function_bench: job %s ended %s: %s\n", id.c_str(),
+                       mn::to_string(r.status), r.error.c_str());
+          break;
+        }
+        if (clk::now() >= deadline) {
+          std::fprintf(stderr, "function_bench: job %s still %s after 10 s\n", id.c_str(),
+                       mn::to_string(r.status));
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+    } catch (const mn::error& e) {
+      std::fprintf(stderr, "function_bench: job %lld: %s\n", static_cast<long long>(i), e.what());
+    }
+    ++i;
+    if (ok) {
+      ++s.ops;
+      s.lat_us.push_back(us_since(c0));
+    } else {
+      ++s.errors;
+    }
+  }
+  s.secs = us_since(t0) / 1e6;
+  if (print_split && split_n > 0)
+    std::printf("JOBSPLIT n=%llu create_start_ms=%.2f start_finish_ms=%.2f finish_seen_ms=%.2f\n",
+                static_cast<unsigned long long>(split_n), split[0] / split_n, split[1] / split_n,
+                split[2] / split_n);
+  return s;
+}
+
+// Removes the records of `ids` (ended jobs); a job still running is cancelled
+// instead (its record stays). Prints how many went.
+void remove_jobs(const mn::job_handle& job, std::vector<mn::job_id>& ids, bool print = true) {
+  std::size_t removed = 0;
+  for (auto& id : ids) {
+    try {
+      if (job.remove(id))
+        ++removed;
+      else
+        job.cancel(id);
+    } catch (const mn::error& e) {
+      std::fprintf(stderr, "function_bench: remove %s: %s\n", id.c_str(), e.what());
+    }
+  }
+  if (print || removed < ids.size())
+    std::printf("JOBCLEAN removed=%zu of=%zu\n", removed, ids.size());
+  std::fflush(stdout);
+  ids.clear();
+}
+
+// Blocking dict::set of a few keys, one synced write per call.
+slice dict_sets(mn::dict& d, double secs) {
+  return sequential(secs, [&](int64_t i) {
+    try {
+      d.set("k" + std::to_string(i % 100), mn::value(i));
+      return true;
+    } catch (const mn::error&) {
+      return false;
+    }
+  });
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -353,7 +467,7 @@ int main(int argc, char** argv) {
     "echo-port", po::value<uint16_t>(), "serve: port of the echo actor (0 = any)")(
     "node", po::value(&node_addr), "client: HOST:PORT of a node")(
     "echo", po::value(&echo_addrs), "client: HOST:PORT of an echo actor (repeatable)")(
-    "phase", po::value(&phase)->default_value(phase), "all | call1 | async | map")(
+    "phase", po::value(&phase)->default_value(phase), "all | call1 | async | map | job")(
     "seconds", po::value(&seconds)->default_value(seconds), "seconds per side of a timed phase")(
     "window", po::value(&window)->default_value(window), "calls in flight (async, cafasync, cafmap)")(
     "map-n", po::value(&map_n)->default_value(map_n), "inputs of one map")(
@@ -439,6 +553,40 @@ int main(int argc, char** argv) {
         emit("cafmap", caf_pipelined(sys, echoes, 64, map_n, 0));
         emit("cafmapb", caf_pipelined(sys, echoes, 4, map_n, 0, 1000));
       }
+    }
+    if (phase == "all" || phase == "job") {
+      auto job = client.job("noopjob");
+      // The synced-write probe: a dict owned by the node that owns "__jobs".
+      auto jobs_owner = client.owner_of("__jobs");
+      std::string probe_name = "jobprobe0";
+      for (int k = 0; k < 64; ++k) {
+        auto name = "jobprobe" + std::to_string(k);
+        if (client.owner_of(name) == jobs_owner) {
+          probe_name = name;
+          break;
+        }
+      }
+      auto probe = client.get_dict(probe_name);
+      std::printf("# jobs: \"__jobs\" owned by %s; probe dict %s owned by %s\n",
+                  jobs_owner.c_str(), probe_name.c_str(), client.owner_of(probe_name).c_str());
+      std::fflush(stdout);
+      std::vector<mn::job_id> ids;
+      { // warm-up: the job's function lookup, both dicts
+        auto w = mn_jobs(job, 0.2, ids, false);
+        remove_jobs(job, ids, false);
+        if (w.errors > 0)
+          std::fprintf(stderr, "function_bench: %llu job errors in the warm-up\n",
+                       static_cast<unsigned long long>(w.errors));
+        dict_sets(probe, 0.1);
+      }
+      emit("job", mn_jobs(job, half, ids));
+      remove_jobs(job, ids);
+      emit("jobcall1", mn_blocking(noop, half));
+      emit("jobset", dict_sets(probe, half));
+      emit("jobset", dict_sets(probe, half));
+      emit("jobcall1", mn_blocking(noop, half));
+      emit("job", mn_jobs(job, half, ids));
+      remove_jobs(job, ids);
     }
     return errors == 0 ? 0 : 1;
   } catch (const std::exception& e) {
