@@ -5,7 +5,7 @@
 namespace mn::actors {
 
 worker_pool::worker_pool(std::size_t threads, std::string node_name)
-  : node_name_(std::move(node_name)) {
+  : node_name_(std::move(node_name)), limit_(threads) {
   for (std::size_t i = 0; i < threads; ++i)
     threads_.emplace_back([this] { run(); });
 }
@@ -33,6 +33,44 @@ void worker_pool::submit(pool_task t) {
   cv_.notify_one();
 }
 
+void worker_pool::run_or_submit(pool_task t) {
+  {
+    std::unique_lock<std::mutex> guard{mu_};
+    auto limit = t.fn->max_concurrency;
+    if (!stop_ && ready_.empty() && running_ < limit_
+        && (limit == 0 || active_[t.name] < limit)) {
+      ++active_[t.name];
+      ++running_;
+      guard.unlock();
+      execute(t);
+      guard.lock();
+      --running_;
+      release(t.name);
+      wake_after_body();
+      return;
+    }
+  }
+  submit(std::move(t));
+}
+
+void worker_pool::release(const std::string& name) {
+  // The slot goes to the next call of the same function, if one waits.
+  auto& q = waiting_[name];
+  if (!q.empty()) {
+    ready_.push_back(std::move(q.front()));
+    q.pop_front();
+  } else {
+    --active_[name];
+  }
+}
+
+void worker_pool::wake_after_body() {
+  if (stop_)
+    cv_.notify_all(); // idle workers may now leave
+  else if (!ready_.empty())
+    cv_.notify_one(); // a worker may have waited for the slot
+}
+
 void worker_pool::stop() {
   std::map<std::string, std::deque<pool_task>> waiting;
   {
@@ -56,22 +94,21 @@ void worker_pool::stop() {
 void worker_pool::run() {
   std::unique_lock<std::mutex> guard{mu_};
   for (;;) {
-    cv_.wait(guard, [this] { return stop_ || !ready_.empty(); });
+    // Inline runs (run_or_submit) count against the same limit.
+    cv_.wait(guard, [this] {
+      return (stop_ && ready_.empty()) || (!ready_.empty() && running_ < limit_);
+    });
     if (ready_.empty())
       return;
     auto t = std::move(ready_.front());
     ready_.pop_front();
+    ++running_;
     guard.unlock();
     execute(t);
     guard.lock();
-    // Its slot goes to the next call of the same function, if one waits.
-    auto& q = waiting_[t.name];
-    if (!q.empty()) {
-      ready_.push_back(std::move(q.front()));
-      q.pop_front();
-    } else {
-      --active_[t.name];
-    }
+    --running_;
+    release(t.name);
+    wake_after_body();
   }
 }
 

@@ -45,6 +45,12 @@ public:
   /// runs max_concurrency calls. `t.done` runs on a worker thread (or here,
   /// when stopped).
   void submit(pool_task t);
+  /// Runs `t` on the calling thread when a worker would take it at once (a
+  /// body slot is free, nothing queued, its function under max_concurrency):
+  /// it saves two thread hand-offs for callers that wait anyway (the fast
+  /// path's connection threads). Else submit(t). Either way, at most
+  /// `threads` bodies run at once.
+  void run_or_submit(pool_task t);
   /// Fails the calls still waiting for their function (unavailable), lets
   /// the queued and running ones finish, joins the threads. Idempotent.
   void stop();
@@ -52,6 +58,10 @@ public:
 private:
   void run();
   void execute(pool_task& t);
+  // After a body of `name` ended. REQUIRES: mu_ held.
+  void release(const std::string& name);
+  // Wakes the workers a body's end may concern. REQUIRES: mu_ held.
+  void wake_after_body();
 
   std::string node_name_;
   std::mutex mu_;
@@ -59,6 +69,8 @@ private:
   std::deque<pool_task> ready_;
   std::map<std::string, std::deque<pool_task>> waiting_; // over max_concurrency
   std::map<std::string, std::size_t> active_;             // ready or running, per function
+  std::size_t running_ = 0; // bodies running, on workers or inline
+  std::size_t limit_ = 0;   // the most bodies at once (the thread count)
   bool stop_ = false;
   std::vector<std::thread> threads_;
 };

@@ -338,6 +338,8 @@ public:
 
   storage::status find_function(const std::string& function, function_info& out) override {
     using namespace std::chrono;
+    if (cached_function(function, out)) // the common case: no copy of the lists
+      return storage::status::ok();
     std::map<std::string, std::vector<std::string>> lists;
     {
       std::lock_guard<std::mutex> guard{peers_mu_};
@@ -373,6 +375,15 @@ public:
 
   storage::status call_local(const std::string& function, std::string arg,
                              std::chrono::milliseconds timeout, std::string& out) override {
+    return call_here(function, std::move(arg), timeout, out, false);
+  }
+
+  // call_local; with `may_inline`, a plain body may run on this thread (the
+  // fast path's connection threads, whose caller enforces the timeout by
+  // closing the connection).
+  storage::status call_here(const std::string& function, std::string arg,
+                            std::chrono::milliseconds timeout, std::string& out,
+                            bool may_inline) {
     caf::actor runner;
     {
       std::lock_guard<std::mutex> guard{mu_};
@@ -383,15 +394,20 @@ public:
     auto c = std::make_shared<actors::completion>();
     auto fn = functions_->find(function);
     if (fn && !fn->worker) {
-      // A plain body: straight to the pool, no actor in between.
-      pool_->submit({function, fn, {std::move(arg)}, false,
-                     [c](errc code, std::string payload, std::vector<std::string>) {
-                       if (code == errc::none)
-                         c->x.out = std::move(payload);
-                       else
-                         c->x.result = {code, std::move(payload)};
-                       c->finish();
-                     }});
+      // A plain body: straight to the pool, no actor in between; with
+      // may_inline, on this thread when a worker would take it at once.
+      actors::pool_task t{function, fn, {std::move(arg)}, false,
+                          [c](errc code, std::string payload, std::vector<std::string>) {
+                            if (code == errc::none)
+                              c->x.out = std::move(payload);
+                            else
+                              c->x.result = {code, std::move(payload)};
+                            c->finish();
+                          }};
+      if (may_inline)
+        pool_->run_or_submit(std::move(t));
+      else
+        pool_->submit(std::move(t));
     } else { // an actor function, or unknown here: the runner answers
       c->x.key = function;
       c->x.a = std::move(arg);
@@ -528,7 +544,8 @@ private:
         return resolve_for_peer(name, out);
       };
       wcfg.call_function = [this](const std::string& name, storage::op& x) {
-        x.result = call_local(name, std::move(x.a), std::chrono::milliseconds(x.count), x.out);
+        x.result = call_here(name, std::move(x.a), std::chrono::milliseconds(x.count), x.out,
+                             true);
       };
       wire_ = std::make_unique<wire::server>(std::move(wcfg));
       cfg.fast_port = opts_.fast_port;

@@ -125,12 +125,14 @@ storage::status endpoint::call_function(const std::string& name, storage::op& x,
   int fd = take(err);
   if (fd < 0)
     return err;
-  // The answer may take as long as the function may run.
-  set_io_timeout(fd, timeout + request_timeout_);
+  // The answer may take as long as the function may run, not longer: the
+  // node may run the body on the connection's own thread, and then only this
+  // side can end the wait (closing the connection). poll() waits for its
+  // first byte (the socket's own timeouts stay those of the dict calls).
   bool timed_out = false;
   std::string body;
-  if (send_frame(fd, request) && recv_frame(fd, body, timed_out) && read_response(body, x)) {
-    set_io_timeout(fd, request_timeout_);
+  if (send_frame(fd, request) && wait_readable(fd, timeout, timed_out)
+      && recv_frame(fd, body, timed_out) && read_response(body, x)) {
     give_back(fd);
     return storage::status::ok();
   }

@@ -14,7 +14,30 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+
 namespace mn::wire {
+
+bool wait_readable(int fd, std::chrono::milliseconds timeout, bool& timed_out) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    int r = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 0)));
+    if (r > 0)
+      return true;
+    if (r == 0) {
+      timed_out = true;
+      return false;
+    }
+    if (errno != EINTR)
+      return false;
+  }
+}
+
+namespace {
 
 void set_io_timeout(int fd, std::chrono::milliseconds t) {
   timeval tv{};
@@ -23,8 +46,6 @@ void set_io_timeout(int fd, std::chrono::milliseconds t) {
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
-
-namespace {
 
 bool resolve(const std::string& host, uint16_t port, sockaddr_storage& addr, socklen_t& len,
              std::string& why) {

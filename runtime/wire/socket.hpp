@@ -12,8 +12,9 @@ namespace mn::wire {
 int connect_to(const std::string& host, uint16_t port, std::chrono::milliseconds timeout,
                std::chrono::milliseconds io_timeout, std::string& why);
 
-/// Sets the send/receive timeouts of a connected socket.
-void set_io_timeout(int fd, std::chrono::milliseconds t);
+/// Waits until `fd` has data (or was closed) within `timeout`. false on
+/// timeout (`timed_out` set) or error.
+bool wait_readable(int fd, std::chrono::milliseconds timeout, bool& timed_out);
 
 /// Listens on host:port (port 0: any free one). Returns -1 and sets `why`;
 /// else the socket, and `port` holds the port bound.

@@ -61,6 +61,20 @@ BOOST_AUTO_TEST_CASE(async_calls_and_actor_functions_across_nodes) {
   }
 }
 
+// A remote body may run on the fast path's connection thread: the caller
+// still gets mn::timeout on time, and the next calls work.
+BOOST_AUTO_TEST_CASE(remote_calls_time_out_on_time) {
+  cluster c{3};
+  c.start_all();
+  c.start_client(0);
+  for (int i = 0; i < 3; ++i) { // lands on each node in turn
+    auto r = c.client_ask("call nap 2000");
+    BOOST_TEST(r.text.rfind("timeout: function 'nap'", 0) == 0, r.text);
+    BOOST_TEST(r.us < 1500000, r.us);
+    BOOST_TEST(c.client_ask("call nap 10").text == "10");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_dead_node_leaves_the_work_to_the_others) {
   cluster c{3};
   c.start_all();

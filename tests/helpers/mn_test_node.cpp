@@ -11,7 +11,8 @@
 //   setnx_many D PREFIX N      -> wins of set_if_absent(PREFIX<i>, this name), i < N
 //   cas_chain D K N            -> successful update(K, v+1, v) out of N tries
 //   call F JSON                -> the function's result (functions registered on
-//                                 every node: whoami, square, boom, sleep_ms)
+//                                 every node: whoami, square, boom, sleep_ms,
+//                                 nap (sleep_ms with a 300 ms timeout))
 //   whomap N                   -> "a=<n> b=<n> ..." : which node ran each of N calls (map)
 //   jstart JOB JSON / jget JOB ID -> a job's id / "STATUS node=N attempts=A error=E"
 //                                 (jobs registered everywhere: "spin" loops JSON seconds
@@ -344,10 +345,14 @@ int main(int argc, char** argv) {
       n->register_job("spin", spin);
       n->register_job("rspin", spin, mn::job_options{1, 0});
       n->register_job("limited", counted(n->get_dict("jobstats")), mn::job_options{0, 2});
-      n->register_function("sleep_ms", [](const mn::value& ms) {
+      auto sleep_ms = [](const mn::value& ms) {
         std::this_thread::sleep_for(std::chrono::milliseconds(ms.get<long>()));
         return ms;
-      });
+      };
+      n->register_function("sleep_ms", sleep_ms);
+      mn::function_options quick; // "nap": sleep_ms with a 300 ms timeout
+      quick.timeout = std::chrono::milliseconds(300);
+      n->register_function("nap", sleep_ms, quick);
     }
     std::cout << "ready" << std::endl;
     std::string line;
