@@ -24,6 +24,7 @@
 #include "runtime/jobs.hpp"
 
 #include "runtime/detail/dict_handle.hpp"
+#include "runtime/detail/records.hpp"
 
 #include <mn/error.hpp>
 
@@ -59,8 +60,7 @@ namespace {
 constexpr int64_t stale_claim_ms = 60000;
 
 int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  return unix_ms();
 }
 
 job_status parse_status(const std::string& s) {
@@ -122,55 +122,17 @@ job_record to_record(const job_id& id, const value& v) {
 // written (or as found, when `change` declined). Errors: job_not_found.
 template <class F>
 value change_record(dict& jobs, const job_id& id, F change) {
-  for (int attempt = 0; attempt < 1000; ++attempt) {
-    auto current = jobs.get(id);
-    if (!current)
-      not_found(id);
-    value next = *current;
-    if (!change(next))
-      return *current;
-    if (jobs.update(id, next, *current))
-      return next;
-  }
-  throw unavailable(errc::unavailable, "job '" + id + "': its record kept changing; retry");
-}
-
-// Runs `f` again while the dict `d` is out of reach for a moment (its owner
-// busy or reconnecting), for up to 30 s, but not once this node stops. A
-// write whose answer was lost may have been applied: `f` must tell.
-template <class F>
-auto patiently(const dict& d, F f) -> decltype(f()) {
-  using namespace std::chrono;
-  auto deadline = steady_clock::now() + seconds(30);
-  for (auto pause = milliseconds(100);; pause = std::min(pause * 2, milliseconds(1000))) {
-    try {
-      return f();
-    } catch (const unavailable&) {
-      if (d.handle()->node()->stopped || steady_clock::now() + pause > deadline)
-        throw;
-    }
-    std::this_thread::sleep_for(pause);
-  }
+  auto written = change_value(jobs, id, change);
+  if (!written)
+    not_found(id);
+  return *written;
 }
 
 // Calls `f(id)` on the ids of job `name` among the keys of `d`, oldest first,
 // until it returns false.
 template <class F>
 void each_id(const dict& d, const std::string& name, F f) {
-  auto prefix = name + "-";
-  std::string after = prefix;
-  for (;;) {
-    auto page = d.keys_page(after, 500);
-    for (auto& k : page) {
-      if (k.compare(0, prefix.size(), prefix) != 0)
-        return;
-      if (belongs(k, name) && !f(k))
-        return;
-    }
-    if (page.size() < 500)
-      return;
-    after = page.back();
-  }
+  each_key(d, name + "-", [&](const std::string& k) { return !belongs(k, name) || f(k); });
 }
 
 // -- slots ----------------------------------------------------------------------

@@ -14,8 +14,10 @@
 #include "runtime/function_caller.hpp"
 #include "runtime/jobs.hpp"
 #include "runtime/membership.hpp"
+#include "runtime/scheduler.hpp"
 #include "runtime/wire/client.hpp"
 #include "runtime/wire/server.hpp"
+#include "storage/codec.hpp"
 #include "storage/data_dir.hpp"
 
 #include <caf/all.hpp>
@@ -25,6 +27,7 @@
 #include <condition_variable>
 #include <map>
 #include <optional>
+#include <set>
 #include <thread>
 
 namespace mn {
@@ -140,6 +143,67 @@ public:
   job_handle job(const std::string& name) {
     auto runner = std::make_shared<function_caller>("__job:" + name, call_options{}, this);
     return job_handle{std::make_shared<job_caller>(name, job_system_dicts(), runner)};
+  }
+
+  // -- schedules --------------------------------------------------------------
+
+  template <class When>
+  void schedule(const std::string& name, const When& when, schedule_body body,
+                schedule_options o) {
+    if (name.empty() || name.size() > 400 || name.find('@') != std::string::npos || !body)
+      throw invalid_argument(errc::invalid_argument,
+                             "schedule '" + name + "': give a name of 1 to 400 bytes without '@' "
+                             "and a body");
+    if (o.grace < std::chrono::milliseconds(0))
+      throw invalid_argument(errc::invalid_argument,
+                             "schedule '" + name + "': grace must not be negative");
+    schedule_spec spec;
+    if (auto st = schedule_spec::make(when, spec); !st)
+      throw invalid_argument(st.code(), "schedule '" + name + "': " + st.message());
+    std::lock_guard<std::mutex> guard{scheduler_mu_};
+    if (!scheduler_)
+      scheduler_ = std::make_unique<scheduler>(scheduler_hooks());
+    scheduler_->add(name, std::move(spec), std::move(body), o);
+  }
+
+  std::vector<schedule_info> schedules() {
+    auto records = get_dict("__schedules", true);
+    return scheduler::list(records);
+  }
+
+  // The claim dicts: up to three system dicts with different owners, the
+  // same on every node (a majority of them decides each period).
+  std::vector<dict> claim_dicts() {
+    std::vector<dict> out;
+    std::set<std::string> owners;
+    auto wanted = std::min<std::size_t>(3, members_.members().size());
+    for (int i = 0; out.size() < wanted && i < 1000; ++i) {
+      auto name = "__schedule_claims." + std::to_string(i);
+      if (owners.insert(members_.owner_of(name).name).second)
+        out.push_back(get_dict(name, true));
+    }
+    return out;
+  }
+
+  scheduler::hooks scheduler_hooks() {
+    scheduler::hooks h;
+    h.self = opts_.name;
+    h.incarnation = started_ms_;
+    h.claims = claim_dicts();
+    h.records = get_dict("__schedules", true);
+    h.run = [this](std::function<void()> work) {
+      auto fn = std::make_shared<actors::function_entry>();
+      fn->body = [work](const value&) {
+        work();
+        return value{};
+      };
+      std::string null_arg;
+      storage::encode(value{}, null_arg);
+      pool_->submit({"__schedule", fn, {null_arg}, false,
+                     [](errc, std::string, std::vector<std::string>) {}});
+    };
+    h.is_dead = [this](const std::string& node) { return !members_.find(node) || !alive(node); };
+    return h;
   }
 
   // The system dicts of jobs (see runtime/jobs.hpp).
@@ -610,6 +674,11 @@ private:
     if (!sys_)
       return;
     stopping_ = true;
+    {
+      std::lock_guard<std::mutex> guard{scheduler_mu_};
+      if (scheduler_)
+        scheduler_->stop(); // runs already started finish on the function threads
+    }
     stop_reaper();
     if (wire_)
       wire_->stop(); // its threads finish their current call first
@@ -674,6 +743,8 @@ private:
   int64_t started_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
+  std::mutex scheduler_mu_;
+  std::unique_ptr<scheduler> scheduler_; // once something was scheduled
   std::mutex reaper_mu_; // guards reaper_stop_ and registered_jobs_
   std::condition_variable reaper_cv_;
   bool reaper_stop_ = false;
@@ -719,6 +790,20 @@ void node::register_job(const std::string& name, job_body body, job_options opts
 
 job_handle node::job(const std::string& name) {
   return impl_->job(name);
+}
+
+void node::schedule(const std::string& name, const every& when, schedule_body body,
+                    schedule_options opts) {
+  impl_->schedule(name, when, std::move(body), opts);
+}
+
+void node::schedule(const std::string& name, const cron& when, schedule_body body,
+                    schedule_options opts) {
+  impl_->schedule(name, when, std::move(body), opts);
+}
+
+std::vector<schedule_info> node::schedules() {
+  return impl_->schedules();
 }
 
 std::vector<std::string> node::dicts() const {
@@ -768,6 +853,10 @@ function_handle client::function(const std::string& name, call_options opts) {
 
 job_handle client::job(const std::string& name) {
   return impl_->job(name);
+}
+
+std::vector<schedule_info> client::schedules() {
+  return impl_->schedules();
 }
 
 std::vector<peer> client::members() const {

@@ -8,6 +8,7 @@ packages=(
   liblmdb-dev lmdb-utils          # storage engine and its mdb_stat/mdb_dump tools
   nlohmann-json3-dev              # mn::value
   libboost-program-options-dev libboost-test-dev
+  libhowardhinnant-date-dev       # IANA time zones (cron schedules in a named zone)
   redis-server redis-tools        # benchmark anchor (bench/ only)
 )
 missing=()

@@ -23,6 +23,12 @@
 //   actorcall F N              -> sum of F(i), i < N, by one actor with N calls in
 //                                 flight (call_async with callbacks), or the first error
 //                                 (functions also: cube, an actor function)
+//   sched NAME MS              -> schedules NAME every MS ms; each run increments
+//                                 "NAME@<period ms>" and sets "last" = this node in
+//                                 every dict of sruns_dicts() (one per node)
+//   sruns NAME                 -> "<period>:<count> ..." of NAME, oldest first, and
+//   slast NAME                    the node that ran the last period, read from
+//                                 the first sruns dict that answers
 //   squaremap N                -> sum of square(i) for i < N via map, "ordered" or "ORDER"
 //   aincr_many D K N           -> "<acked> <failed> <first error name>" after N
 //                                 increments by one actor (mn::async_dict), 16 in flight
@@ -38,6 +44,7 @@
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <variant>
@@ -151,6 +158,34 @@ caf::behavior cube(caf::event_based_actor*) {
   }};
 }
 
+// One dict per node (distinct owners), so that the counts of scheduled runs
+// survive any one node's death.
+std::vector<std::string> sruns_dicts(target& t) {
+  std::vector<std::string> out;
+  std::set<std::string> owners;
+  for (int i = 0; i < 1000 && out.size() < 3; ++i) {
+    auto name = "sruns" + std::to_string(i);
+    if (owners.insert(t.owner(name)).second)
+      out.push_back(name);
+  }
+  return out;
+}
+
+// Runs `f` on the first sruns dict that answers.
+template <class F>
+std::string from_sruns(target& t, F f) {
+  std::string last_error = "no sruns dict";
+  for (auto& d : sruns_dicts(t)) {
+    try {
+      auto dict = t.get(d);
+      return f(dict);
+    } catch (const mn::error& e) {
+      last_error = e.what();
+    }
+  }
+  throw mn::unavailable(mn::errc::unavailable, last_error);
+}
+
 std::string run(target& t, const std::string& line) {
   std::istringstream in{line};
   std::string cmd, d, k;
@@ -162,6 +197,54 @@ std::string run(target& t, const std::string& line) {
   };
   if (cmd == "owner")
     return t.owner(d);
+  if (cmd == "sched") { // sched NAME MS
+    if (!t.n)
+      throw mn::invalid_argument(mn::errc::invalid_argument, "a client schedules nothing");
+    long ms = 0;
+    in >> ms;
+    auto dicts = sruns_dicts(t);
+    auto self = t.name;
+    auto* n = t.n;
+    t.n->schedule(d, mn::every(std::chrono::milliseconds(ms)),
+                  [n, dicts, self](mn::schedule_context& ctx) {
+                    auto p = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               ctx.scheduled_time().time_since_epoch())
+                               .count();
+                    char key[64];
+                    std::snprintf(key, sizeof key, "@%013lld", static_cast<long long>(p));
+                    for (auto& name : dicts) {
+                      try {
+                        auto dict = n->get_dict(name);
+                        dict.increment(ctx.name() + key, 1, 0);
+                        dict.set("last", self);
+                      } catch (const mn::error&) {
+                        // that dict's owner is down: the others count
+                      }
+                    }
+                  });
+    return "scheduled";
+  }
+  if (cmd == "sruns") {
+    return from_sruns(t, [&](mn::dict& dict) {
+      std::string out;
+      auto prefix = d + "@";
+      auto after = prefix;
+      for (;;) {
+        auto page = dict.keys_page(after, 500);
+        for (auto& k : page) {
+          if (k.compare(0, prefix.size(), prefix) != 0)
+            return out;
+          out += (out.empty() ? "" : " ") + k.substr(prefix.size()) + ":"
+                 + dict.at(k).dump();
+        }
+        if (page.size() < 500)
+          return out;
+        after = page.back();
+      }
+    });
+  }
+  if (cmd == "slast")
+    return from_sruns(t, [&](mn::dict& dict) { return dict.at("last").get<std::string>(); });
   if (cmd == "fastport")
     return std::to_string(t.n ? t.n->fast_path_port() : 0);
   auto dict = t.get(d);

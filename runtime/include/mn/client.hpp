@@ -6,6 +6,7 @@
 #include <mn/function.hpp>
 #include <mn/job.hpp>
 #include <mn/node_options.hpp>
+#include <mn/schedule.hpp>
 
 #include <memory>
 #include <string>
@@ -41,6 +42,8 @@ public:
   function_handle function(const std::string& name, call_options opts = {});
   /// A handle to start and follow jobs of `name`.
   job_handle job(const std::string& name);
+  /// Every scheduled task of the cluster (see node::schedules).
+  std::vector<schedule_info> schedules();
   /// Every node of the cluster, sorted by name.
   std::vector<peer> members() const;
   /// The name of the node that owns dict `dict_name`.

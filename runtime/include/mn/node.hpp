@@ -3,6 +3,7 @@
 #include <mn/function.hpp>
 #include <mn/job.hpp>
 #include <mn/node_options.hpp>
+#include <mn/schedule.hpp>
 
 #include <memory>
 #include <string>
@@ -68,6 +69,21 @@ public:
   void register_job(const std::string& name, job_body body, job_options opts = {});
   /// A handle to start and follow jobs of `name`.
   job_handle job(const std::string& name);
+
+  /// Schedules `body` as task `name` (see <mn/schedule.hpp>): it runs once per
+  /// period in the whole cluster, on one of the nodes that scheduled it.
+  /// Scheduling a name again replaces the body here. Errors:
+  /// mn::invalid_argument, naming the bad part: an empty name, one over 400
+  /// bytes or with '@'; an interval under 1 ms; a bad cron field, an unknown
+  /// time zone, a cron expression that never matches; a negative grace.
+  void schedule(const std::string& name, const every& when, schedule_body body,
+                schedule_options opts = {});
+  void schedule(const std::string& name, const cron& when, schedule_body body,
+                schedule_options opts = {});
+  /// Every scheduled task of the cluster with its next due time, last run,
+  /// outcome and node, sorted by name. Errors: mn::unavailable when the
+  /// records' owner cannot be reached.
+  std::vector<schedule_info> schedules();
 
   /// The names of every dict in this node's data directory, sorted.
   std::vector<std::string> dicts() const;

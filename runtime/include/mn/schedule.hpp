@@ -93,11 +93,14 @@ struct schedule_info {
   int64_t last_run_ms = 0; ///< the period of the last run (Unix ms), 0 if none
   int64_t last_started_ms = 0;
   int64_t last_finished_ms = 0;
-  std::string last_outcome; ///< "", "running", "succeeded", "failed: <why>", "skipped: <why>"
+  std::string last_outcome; ///< "", "succeeded", "failed: <why>", "skipped: <why>"
   std::string last_node;    ///< the node that ran (or skipped) the last period
   uint32_t last_attempts = 0;
+  bool running = false;     ///< a run is going now
+  std::string running_node; ///< where, when running
   uint64_t runs = 0;        ///< periods run so far (succeeded or failed)
-  uint64_t missed = 0;      ///< periods nobody ran on time
+  uint64_t skipped = 0;     ///< periods skipped because a run still went
+  uint64_t missed = 0;      ///< times a due period was found already past its grace
 };
 
 } // namespace mn
