@@ -33,12 +33,28 @@ void worker_pool::submit(pool_task t) {
   cv_.notify_one();
 }
 
+namespace {
+
+thread_local int body_depth = 0; // bodies running on this thread, nested
+
+struct in_body_scope {
+  in_body_scope() { ++body_depth; }
+  ~in_body_scope() { --body_depth; }
+};
+
+} // namespace
+
+bool worker_pool::in_body() noexcept {
+  return body_depth > 0;
+}
+
 void worker_pool::run_or_submit(pool_task t) {
   {
     std::unique_lock<std::mutex> guard{mu_};
     auto limit = t.fn->max_concurrency;
-    if (!stop_ && ready_.empty() && running_ < limit_
-        && (limit == 0 || active_[t.name] < limit)) {
+    // A nested call holds its caller's slot already: it needs no other.
+    bool room = in_body() || (ready_.empty() && running_ < limit_);
+    if (!stop_ && room && (limit == 0 || active_[t.name] < limit)) {
       ++active_[t.name];
       ++running_;
       guard.unlock();
@@ -113,6 +129,7 @@ void worker_pool::run() {
 }
 
 void worker_pool::execute(pool_task& t) {
+  in_body_scope scope;
   bool ok = true;
   std::string payload;
   std::vector<std::string> outs;

@@ -51,6 +51,11 @@ public:
   /// path's connection threads). Else submit(t). Either way, at most
   /// `threads` bodies run at once.
   void run_or_submit(pool_task t);
+  /// true on a thread that runs a body of a pool now (a worker, or a thread
+  /// inside run_or_submit). A call made from such a thread to this node's
+  /// functions runs on it (run_or_submit ignores the thread limit there):
+  /// waiting for another worker could deadlock when every worker waits so.
+  static bool in_body() noexcept;
   /// Fails the calls still waiting for their function (unavailable), lets
   /// the queued and running ones finish, joins the threads. Idempotent.
   void stop();

@@ -200,7 +200,10 @@ public:
       std::string null_arg;
       storage::encode(value{}, null_arg);
       pool_->submit({"__schedule", fn, {null_arg}, false,
-                     [](errc, std::string, std::vector<std::string>) {}});
+                     [work](errc code, std::string, std::vector<std::string>) {
+                       if (code == errc::unavailable) // the pool stopped: run it here
+                         work();
+                     }});
     };
     h.is_dead = [this](const std::string& node) { return !members_.find(node) || !alive(node); };
     return h;
@@ -468,7 +471,7 @@ public:
                               c->x.result = {code, std::move(payload)};
                             c->finish();
                           }};
-      if (may_inline)
+      if (may_inline || actors::worker_pool::in_body()) // see worker_pool::in_body
         pool_->run_or_submit(std::move(t));
       else
         pool_->submit(std::move(t));

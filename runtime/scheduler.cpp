@@ -72,6 +72,7 @@ struct scheduler::task {
   sys_time wake{};                 // when to look again
   std::atomic<int> running{0};     // its runs on this node now
   uint64_t won = 0;                // claims won by this node
+  bool ticking = false;            // a tick of it is in flight (guarded by mu_)
 };
 
 scheduler::scheduler(hooks h) : h_(std::move(h)) {
@@ -104,6 +105,10 @@ void scheduler::stop() {
   cv_.notify_all();
   if (thread_.joinable())
     thread_.join();
+  // Ticks in flight use this object: wait for them (each is bounded by its
+  // dicts' request timeouts).
+  std::unique_lock<std::mutex> guard{mu_};
+  cv_.wait(guard, [this] { return ticking_ == 0; });
 }
 
 void scheduler::loop() {
@@ -115,15 +120,36 @@ void scheduler::loop() {
     auto next = now + std::chrono::seconds(1);
     std::vector<std::shared_ptr<task>> due;
     for (auto& [name, t] : tasks_) {
-      if (t->wake <= now)
+      if (t->ticking)
+        continue; // it says when it is done
+      if (t->wake <= now) {
+        t->ticking = true;
+        ++ticking_;
         due.push_back(t);
-      else
+      } else {
         next = std::min(next, t->wake);
+      }
     }
     if (!due.empty()) {
       guard.unlock();
+      // Ticks (claims: a few dict round trips each) run on the function
+      // threads, so that many tasks due at once are claimed in parallel and
+      // their claims share group commits.
       for (auto& t : due)
-        tick(*t, h_.now());
+        h_.run([this, t] {
+          try {
+            tick(*t, h_.now());
+          } catch (const std::exception& e) {
+            std::cerr << "mn: schedule '" << t->name << "': " << e.what() << "\n";
+            t->wake = h_.now() + milliseconds(500);
+          }
+          {
+            std::lock_guard<std::mutex> g{mu_};
+            t->ticking = false;
+            --ticking_;
+          }
+          cv_.notify_all();
+        });
       guard.lock();
       continue;
     }

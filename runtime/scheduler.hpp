@@ -1,7 +1,8 @@
 #pragma once
 // scheduler: a node's scheduled tasks (see <mn/schedule.hpp>). One thread
-// per node sleeps until the next due time of any task, then, for each task
-// due, claims the period and runs the body on the node's function threads.
+// per node sleeps until the next due time of any task; each task due then
+// gets a tick on the node's function threads, which claims the period and
+// runs the body (on the function threads too).
 //
 // Claims: a period is won by the node that gets set_if_absent of
 // "<task>@<period>" in a majority of the claim dicts (up to three system
@@ -38,7 +39,8 @@ public:
     int64_t incarnation = 0;              // when this node started (Unix ms)
     std::vector<dict> claims;             // the claim dicts, in claiming order
     dict records;                         // "__schedules"
-    /// Runs `work` on the node's function threads, soon; never blocks.
+    /// Runs `work` on the node's function threads, soon; never blocks. It
+    /// must run `work` even when the threads are stopping (then at once).
     std::function<void(std::function<void()> work)> run;
     /// true when member `node` is known to be gone (dead or not a member).
     std::function<bool(const std::string& node)> is_dead;
@@ -74,6 +76,7 @@ private:
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
+  std::size_t ticking_ = 0; // ticks in flight on the function threads
   std::map<std::string, std::shared_ptr<task>> tasks_;
   std::thread thread_;
 };

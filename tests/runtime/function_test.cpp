@@ -111,4 +111,25 @@ BOOST_AUTO_TEST_CASE(max_concurrency_is_respected) {
   BOOST_TEST(peak->load() == 2); // 4 function threads, but at most 2 at once
 }
 
+// Every function thread runs a body that calls another function of the same
+// node: the inner calls run on their callers' threads instead of waiting for
+// a free one (which would wait out the timeout).
+BOOST_AUTO_TEST_CASE(bodies_calling_bodies_never_exhaust_the_function_threads) {
+  n->register_function("inner", [](const value& x) { return x.get<int64_t>() + 1; });
+  function_options o;
+  o.timeout = 5s;
+  n->register_function("outer", [this](const value& x) {
+    std::this_thread::sleep_for(20ms); // all four threads are busy at once
+    return n->function("inner").call(x);
+  }, o);
+  std::vector<value> inputs;
+  for (int i = 0; i < 16; ++i)
+    inputs.emplace_back(i);
+  auto start = std::chrono::steady_clock::now();
+  auto out = n->function("outer").map(inputs);
+  BOOST_TEST((std::chrono::steady_clock::now() - start < 3s));
+  for (int i = 0; i < 16; ++i)
+    BOOST_TEST(out[i] == i + 1);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -69,6 +69,30 @@ BOOST_AUTO_TEST_CASE(a_task_runs_once_per_period_and_its_record_says_so) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_task_may_use_dicts_call_functions_and_start_jobs) {
+  n->register_function("double", [](const value& x) { return x.get<int64_t>() * 2; });
+  n->register_job("report", [](job_context&, const value& x) { return x; });
+  n->schedule("busy", every(100ms), [this](schedule_context& ctx) {
+    if (ctx.attempt() != 1)
+      return;
+    auto twice = n->function("double").call(21);
+    auto id = n->job("report").start(twice);
+    n->get_dict("busy").set("job", id);
+  });
+  wait_for(*n, "busy", [](const schedule_info& i) { return i.runs >= 2; });
+  auto id = n->get_dict("busy").at("job").get<std::string>();
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  job_record r;
+  while (std::chrono::steady_clock::now() < deadline) {
+    r = n->job("report").get(id);
+    if (r.status == job_status::succeeded)
+      break;
+    std::this_thread::sleep_for(10ms);
+  }
+  BOOST_TEST(to_string(r.status) == std::string{"SUCCEEDED"});
+  BOOST_TEST(r.result == 42);
+}
+
 BOOST_AUTO_TEST_CASE(a_failing_run_is_recorded_with_its_error_after_its_retries) {
   auto attempts = std::make_shared<std::atomic<int>>(0);
   schedule_options o;

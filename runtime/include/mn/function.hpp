@@ -43,7 +43,10 @@ class function_caller;
 struct function_options {
   /// Longest time a call may take, measured from the call (queueing, retries
   /// and the run itself); then mn::timeout. A body still running then is not
-  /// interrupted: its result is dropped.
+  /// interrupted: its result is dropped. A call from a body (or a scheduled
+  /// task) to a function of the same node runs on the caller's thread, so
+  /// that bodies waiting for bodies never exhaust the function threads; its
+  /// timeout is then not enforced.
   std::chrono::milliseconds timeout{30000};
   /// Times a failed call (the body threw, or its node was unreachable) runs
   /// again, possibly on another node. The body must then be idempotent.
