@@ -40,7 +40,7 @@ struct due_decision {
     wait,     ///< nothing is due: sleep until `wake`
     run,      ///< claim `period` and run it (on time, or catching up)
     miss,     ///< claim `period` only to count it as missed (policy skip)
-    ignore,   ///< `period` is older than the task itself: nothing to do
+    ignore,   ///< `period` is late and older than the task's record: not a miss
   } kind = wait;
   sys_time period{};
   sys_time wake{}; ///< for wait: the next due time

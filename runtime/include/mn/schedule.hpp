@@ -11,7 +11,8 @@
 // (set_if_absent on the task's name and period); only the claimer runs it.
 // What happened (last run, outcome, node, next due time) is kept durably in
 // "__schedules", so it survives restarts of any node. Bodies run on the
-// node's function threads: they may block.
+// node's function threads (not on CAF's scheduler): they may block, use
+// dicts, call functions and start jobs.
 #include <mn/value.hpp>
 
 #include <chrono>
@@ -65,8 +66,8 @@ struct schedule_options {
   overlap_policy overlap = overlap_policy::skip;
   /// Times a failed run (the body threw) runs again at once, on the same node.
   uint32_t max_retries = 0;
-  /// How late a period may still start and count as on time; later, it is a
-  /// missed period. Capped at the schedule's shortest period.
+  /// How late a period may still start and count as on time; later (or once
+  /// the next period is due), it is a missed period.
   std::chrono::milliseconds grace{60000};
 };
 
