@@ -28,6 +28,12 @@ caf::behavior node_actor(caf::event_based_actor* self, node_actor_config cfg) {
       return out;
     },
     [cfg](nmembers_atom) { return cfg.fingerprint; },
+    [cfg](ndicts_atom) -> caf::result<std::vector<std::string>> {
+      std::vector<std::string> out;
+      if (auto st = cfg.list(out); !st)
+        return make_error(st);
+      return out;
+    },
     [=](fcall_atom a, std::string& name, std::string& arg) {
       return self->delegate(cfg.runner, a, std::move(name), std::move(arg));
     },

@@ -18,6 +18,8 @@ struct node_actor_config {
   caf::actor runner;       // the node's function runner (function_protocol.hpp)
   /// Opens dict `name` here (error when this node does not own it).
   std::function<storage::status(const std::string& name, caf::actor& out)> open;
+  /// The dicts in this node's data directory, sorted.
+  std::function<storage::status(std::vector<std::string>& out)> list;
   /// Words for a membership difference (runtime::describe_difference).
   std::function<std::string(const std::string& here, const std::string& there)> diff;
 };

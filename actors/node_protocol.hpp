@@ -9,6 +9,8 @@
 //   (nopen_atom, dict_name)                         caf::actor: the dict's actor
 //        error bad_config when this node is not the dict's owner
 //   (nmembers_atom)                                 string: the membership fingerprint
+//   (ndicts_atom)                                   vector<string>: the dicts in this
+//                                                   node's data directory, sorted
 //   (fcall_atom, ...), (flist_atom)                 delegated to the function runner
 //                                                   (function_protocol.hpp)
 #include <caf/atom.hpp>
@@ -18,5 +20,6 @@ namespace mn::actors {
 using nhello_atom = caf::atom_constant<caf::atom("mn_hello")>;
 using nopen_atom = caf::atom_constant<caf::atom("mn_open")>;
 using nmembers_atom = caf::atom_constant<caf::atom("mn_members")>;
+using ndicts_atom = caf::atom_constant<caf::atom("mn_dicts")>;
 
 } // namespace mn::actors

@@ -544,6 +544,45 @@ public:
   }
 
   std::vector<peer> members() const { return members_.members(); }
+
+  std::vector<member_status> member_statuses() {
+    std::vector<member_status> out;
+    for (auto& m : members_.members()) {
+      member_status ms;
+      ms.member = m;
+      caf::actor a;
+      if (auto st = node_actor(m.name, a); !st) {
+        ms.error = st.message();
+        out.push_back(std::move(ms));
+        continue;
+      }
+      caf::scoped_actor self{*sys_};
+      caf::error err;
+      self->request(a, opts_.request_timeout, actors::ndicts_atom::value)
+        .receive([&](std::vector<std::string>& names) { ms.dicts = std::move(names); },
+                 [&](caf::error& e) { err = std::move(e); });
+      ms.up = !err;
+      if (err) {
+        ms.error = actors::to_status(err, "node '" + m.name + "'").message();
+        forget(m.name);
+      }
+      out.push_back(std::move(ms));
+    }
+    return out;
+  }
+
+  std::vector<dict_info> dict_infos(bool include_system) {
+    std::vector<dict_info> out;
+    for (auto& ms : member_statuses())
+      for (auto& name : ms.dicts) {
+        if (!include_system && name.compare(0, 2, "__") == 0)
+          continue;
+        out.push_back({name, ms.member.name, get_dict(name, true).size()});
+      }
+    std::sort(out.begin(), out.end(),
+              [](const dict_info& a, const dict_info& b) { return a.name < b.name; });
+    return out;
+  }
   std::string owner_of(const std::string& name) const { return members_.owner_of(name).name; }
   const node_options& options() const noexcept { return opts_; }
   uint16_t fast_port() const noexcept { return fast_port_; }
@@ -592,6 +631,11 @@ private:
     cfg.fingerprint = members_.fingerprint();
     cfg.diff = runtime::describe_difference;
     cfg.open = [this](const std::string& name, caf::actor& out) { return open_for_peer(name, out); };
+    cfg.list = [this](std::vector<std::string>& out) {
+      if (!dir_)
+        return storage::status::ok();
+      return dir_->list_dicts(out);
+    };
     cfg.runner = runner_;
     return cfg;
   }
@@ -856,6 +900,22 @@ function_handle client::function(const std::string& name, call_options opts) {
 
 job_handle client::job(const std::string& name) {
   return impl_->job(name);
+}
+
+std::vector<member_status> client::member_statuses() {
+  return impl_->member_statuses();
+}
+
+std::vector<dict_info> client::dict_infos(bool include_system) {
+  return impl_->dict_infos(include_system);
+}
+
+std::vector<member_status> node::member_statuses() {
+  return impl_->member_statuses();
+}
+
+std::vector<dict_info> node::dict_infos(bool include_system) {
+  return impl_->dict_infos(include_system);
 }
 
 std::vector<schedule_info> client::schedules() {

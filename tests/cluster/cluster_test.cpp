@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <set>
 
 #include <arpa/inet.h>
@@ -130,6 +131,38 @@ BOOST_AUTO_TEST_CASE(actors_use_remote_dicts_without_blocking) {
   }
   BOOST_TEST(c.client_receive().text == "1000 0 -");
   BOOST_TEST(c.ask(0, "get " + d + " n").text == "4000");
+}
+
+// What mn nodes / mn dicts show: every member with the dicts it holds, every
+// dict with its owner and size; a dead member is down, its dicts missing.
+BOOST_AUTO_TEST_CASE(members_and_dicts_of_the_whole_cluster) {
+  cluster c{3};
+  c.start_all();
+  c.start_client(0);
+  std::string names[3];
+  for (int i = 0; i < 3; ++i) {
+    names[i] = c.dict_owned_by(i, "inv");
+    for (int k = 0; k <= i; ++k)
+      BOOST_REQUIRE(c.ask(0, "set " + names[i] + " k" + std::to_string(k) + " 1").ok);
+  }
+  auto dicts = c.client_ask("dicts -").text;
+  for (int i = 0; i < 3; ++i)
+    BOOST_TEST(dicts.find(names[i] + "@" + c.name(i) + ":" + std::to_string(i + 1))
+                 != std::string::npos,
+               dicts);
+  BOOST_TEST(dicts.find("__") == std::string::npos, dicts); // system dicts hidden
+  auto nodes = c.ask(1, "nodes -").text;
+  for (int i = 0; i < 3; ++i)
+    BOOST_TEST(nodes.find(c.name(i) + "=up[") != std::string::npos, nodes);
+  BOOST_TEST(nodes.find(names[2]) != std::string::npos, nodes);
+  c.kill(2, SIGKILL);
+  auto r = c.client_ask("nodes -", std::chrono::seconds(20));
+  BOOST_TEST(r.ok, r.text);
+  BOOST_TEST(r.text.find(c.name(2) + "=down") != std::string::npos, r.text);
+  r = c.client_ask("dicts -", std::chrono::seconds(20));
+  BOOST_TEST(r.ok, r.text);
+  BOOST_TEST(r.text.find(names[2]) == std::string::npos, r.text);
+  BOOST_TEST(r.text.find(names[0] + "@" + c.name(0) + ":1") != std::string::npos, r.text);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

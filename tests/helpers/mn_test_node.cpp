@@ -29,6 +29,8 @@
 //   sruns NAME                 -> "<period>:<count> ..." of NAME, oldest first, and
 //   slast NAME                    the node that ran the last period, read from
 //                                 the first sruns dict that answers
+//   nodes -                    -> "a=up[d1,d2] b=down ..." (member_statuses)
+//   dicts -                    -> "name@owner:size ..." (dict_infos, user dicts)
 //   squaremap N                -> sum of square(i) for i < N via map, "ordered" or "ORDER"
 //   aincr_many D K N           -> "<acked> <failed> <first error name>" after N
 //                                 increments by one actor (mn::async_dict), 16 in flight
@@ -197,6 +199,25 @@ std::string run(target& t, const std::string& line) {
   };
   if (cmd == "owner")
     return t.owner(d);
+  if (cmd == "nodes") {
+    std::string out;
+    for (auto& m : t.n ? t.n->member_statuses() : t.c->member_statuses()) {
+      out += (out.empty() ? "" : " ") + m.member.name + "=" + (m.up ? "up[" : "down");
+      if (m.up) {
+        std::string list;
+        for (auto& d : m.dicts)
+          list += (list.empty() ? "" : ",") + d;
+        out += list + "]";
+      }
+    }
+    return out;
+  }
+  if (cmd == "dicts") {
+    std::string out;
+    for (auto& i : t.n ? t.n->dict_infos() : t.c->dict_infos())
+      out += (out.empty() ? "" : " ") + i.name + "@" + i.owner + ":" + std::to_string(i.size);
+    return out;
+  }
   if (cmd == "sched") { // sched NAME MS
     if (!t.n)
       throw mn::invalid_argument(mn::errc::invalid_argument, "a client schedules nothing");

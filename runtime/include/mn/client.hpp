@@ -2,6 +2,7 @@
 // mn::client: a process that uses the cluster's dicts but owns none (a CLI, a
 // script, a web service). It asks one node for the membership, then talks to
 // each dict's owner directly, with the same mn::dict API as a node.
+#include <mn/cluster_info.hpp>
 #include <mn/dict.hpp>
 #include <mn/function.hpp>
 #include <mn/job.hpp>
@@ -44,6 +45,14 @@ public:
   job_handle job(const std::string& name);
   /// Every scheduled task of the cluster (see node::schedules).
   std::vector<schedule_info> schedules();
+  /// Every member with whether it answers now and the dicts it holds, sorted
+  /// by name; asks each member (bounded by the request timeout). Never throws
+  /// for a member that is down: its entry says why.
+  std::vector<member_status> member_statuses();
+  /// Every dict of the cluster with its owner and size, sorted by name; the
+  /// runtime's own ("__...") only with `include_system`. Dicts of members that
+  /// are down are missing. Errors: mn::unavailable when a size cannot be read.
+  std::vector<dict_info> dict_infos(bool include_system = false);
   /// Every node of the cluster, sorted by name.
   std::vector<peer> members() const;
   /// The name of the node that owns dict `dict_name`.

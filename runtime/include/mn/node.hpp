@@ -1,4 +1,5 @@
 #pragma once
+#include <mn/cluster_info.hpp>
 #include <mn/dict.hpp>
 #include <mn/function.hpp>
 #include <mn/job.hpp>
@@ -88,6 +89,14 @@ public:
   /// The names of every dict in this node's data directory, sorted.
   std::vector<std::string> dicts() const;
 
+  /// Every member with whether it answers now and the dicts it holds, sorted
+  /// by name; asks each member (bounded by the request timeout). Never throws
+  /// for a member that is down: its entry says why.
+  std::vector<member_status> member_statuses();
+  /// Every dict of the cluster with its owner and size, sorted by name; the
+  /// runtime's own ("__...") only with `include_system`. Dicts of members that
+  /// are down are missing. Errors: mn::unavailable when a size cannot be read.
+  std::vector<dict_info> dict_infos(bool include_system = false);
   /// Every node of the cluster (this one included), sorted by name.
   std::vector<peer> members() const;
   /// The name of the node that owns dict `dict_name` (rendezvous hashing of
