@@ -23,9 +23,11 @@ using storage::make_op;
 struct dict_state {
   std::string dict_name;
   std::shared_ptr<storage::dict_store> store;
+  std::shared_ptr<dict_metrics> metrics;      // nullptr: not measured
   std::vector<op> batch;                      // ops waiting for the next commit
   std::vector<caf::response_promise> waiting; // waiting[i] answers batch[i]...
   std::vector<completion_ptr> completions;    // ...or, if set, completions[i] does
+  std::vector<op_clock::time_point> arrived;  // when batch[i] arrived (with metrics)
   bool flush_sent = false;
   bool deferred = false;           // this batch already waited once for stragglers
   std::size_t last_batch_size = 0; // ops in the previous commit
@@ -36,6 +38,15 @@ struct dict_state {
 };
 
 using self_ptr = caf::stateful_actor<dict_state>*;
+
+// Requests that arrive as messages (from other nodes over CAF, from actors
+// through async_dict) are timed here, from arrival to answer, for GET
+// /metrics. Completions are not: their senders (the blocking API, the fast
+// path) time them.
+void measure(dict_state& st, const op& x, op_clock::time_point arrived) {
+  if (st.metrics)
+    st.metrics->record_since(x.kind, arrived, !x.result);
+}
 
 // Answers one op's requester with the reply of its kind (see dict_protocol.hpp).
 void answer(caf::response_promise& rp, op& x) {
@@ -70,17 +81,24 @@ void flush(self_ptr self) {
   st.deferred = false;
   ++st.batches;
   st.ops += st.batch.size();
+  if (st.metrics) {
+    st.metrics->batch_size.observe(st.last_batch_size);
+    st.metrics->commit_time.observe(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(st.last_commit).count()));
+  }
   for (std::size_t i = 0; i < st.batch.size(); ++i) {
     if (auto& c = st.completions[i]) {
       c->x = std::move(st.batch[i]);
       c->finish();
     } else {
+      measure(st, st.batch[i], st.arrived[i]);
       answer(st.waiting[i], st.batch[i]);
     }
   }
   st.batch.clear();
   st.waiting.clear();
   st.completions.clear();
+  st.arrived.clear();
 }
 
 // The flush message arrived: everything that was in the mailbox behind the
@@ -108,12 +126,15 @@ void on_flush(self_ptr self) {
   flush(self);
 }
 
-// Adds `x` to the batch, answered later by `rp` or `c`.
-void enqueue(self_ptr self, op&& x, caf::response_promise rp, completion_ptr c) {
+// Adds `x`, which arrived at `arrived`, to the batch, answered later by `rp`
+// or `c`.
+void enqueue(self_ptr self, op&& x, caf::response_promise rp, completion_ptr c,
+             op_clock::time_point arrived = 0) {
   auto& st = self->state;
   st.batch.push_back(std::move(x));
   st.waiting.push_back(std::move(rp));
   st.completions.push_back(std::move(c));
+  st.arrived.push_back(arrived);
   if (st.batch.size() >= max_batch_ops) {
     flush(self);
   } else if (!st.flush_sent) {
@@ -125,20 +146,24 @@ void enqueue(self_ptr self, op&& x, caf::response_promise rp, completion_ptr c) 
 // Queues `x` or, for a read with no writes waiting, answers it at once.
 caf::response_promise submit(self_ptr self, op&& x) {
   auto& st = self->state;
+  auto arrived = st.metrics ? op_clock::now() : op_clock::time_point{0};
   auto rp = self->make_response_promise();
   if (!storage::is_write(x.kind) && st.batch.empty()) {
     st.store->read(x);
+    measure(st, x, arrived);
     answer(rp, x);
     return rp;
   }
-  enqueue(self, std::move(x), rp, nullptr);
+  enqueue(self, std::move(x), rp, nullptr, arrived);
   return rp;
 }
 
 caf::behavior dict_actor(self_ptr self, std::string name,
-                         std::shared_ptr<storage::dict_store> store) {
+                         std::shared_ptr<storage::dict_store> store,
+                         std::shared_ptr<dict_metrics> metrics) {
   self->state.dict_name = std::move(name);
   self->state.store = std::move(store);
+  self->state.metrics = std::move(metrics);
   self->set_exit_handler([=](caf::exit_msg& msg) {
     flush(self); // every accepted write is committed and answered before we stop
     self->quit(msg.reason);
@@ -201,8 +226,10 @@ caf::behavior dict_actor(self_ptr self, std::string name,
 } // namespace
 
 caf::actor spawn_dict_actor(caf::actor_system& sys, std::string name,
-                            std::shared_ptr<storage::dict_store> store) {
-  return sys.spawn<caf::detached>(dict_actor, std::move(name), std::move(store));
+                            std::shared_ptr<storage::dict_store> store,
+                            std::shared_ptr<dict_metrics> metrics) {
+  return sys.spawn<caf::detached>(dict_actor, std::move(name), std::move(store),
+                                  std::move(metrics));
 }
 
 } // namespace mn::actors

@@ -11,6 +11,7 @@
 // answer means the write is on disk. A read that arrives while writes wait
 // joins the batch too, so each sender sees its requests take effect in order;
 // with no writes waiting, a read is answered at once from a snapshot.
+#include "actors/dict_metrics.hpp"
 #include "storage/dict_store.hpp"
 
 #include <caf/fwd.hpp>
@@ -24,8 +25,10 @@ namespace mn::actors {
 inline constexpr std::size_t max_batch_ops = 1024;
 
 /// Spawns the actor of dict `name` over `store`. Sending it an exit message
-/// commits and answers the pending batch, then stops it.
+/// commits and answers the pending batch, then stops it. With `metrics`, every
+/// group commit records its size and time there.
 caf::actor spawn_dict_actor(caf::actor_system& sys, std::string name,
-                            std::shared_ptr<storage::dict_store> store);
+                            std::shared_ptr<storage::dict_store> store,
+                            std::shared_ptr<dict_metrics> metrics = nullptr);
 
 } // namespace mn::actors

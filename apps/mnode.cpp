@@ -41,6 +41,8 @@ usage: mnode [options]
                               (default: a plain TCP fast path on a second port)
   --fast-port N               the fast path's port on the --listen host (default: 0, any free one)
   --function-threads N        threads that run registered functions (default: 4)
+  --http HOST:PORT            serve the HTTP API (dicts, /healthz, /metrics) there
+                              (default: off; port 0 = any free one, printed when ready)
   --config FILE               read options from an INI file (key = value lines)
   --help                      show this help
   --version                   show the version
@@ -75,7 +77,12 @@ int main(int argc, char** argv) {
       members += (members.empty() ? "" : ", ") + m.to_string();
     std::cout << "mnode '" << opts.name << "' ready on " << opts.listen << " (fast path port "
               << node.fast_path_port() << "), data in "
-              << opts.data_dir << ", members: " << members << std::endl;
+              << opts.data_dir << ", members: " << members;
+    if (node.http_port() != 0) {
+      auto host = opts.http.substr(0, opts.http.rfind(':'));
+      std::cout << ", HTTP on " << host << ":" << node.http_port();
+    }
+    std::cout << std::endl;
     int sig = 0;
     sigwait(&stop_signals, &sig);
     std::cout << "mnode '" << opts.name << "' stopping on " << strsignal(sig) << std::endl;

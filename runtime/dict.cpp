@@ -6,6 +6,7 @@
 #include "storage/codec.hpp"
 #include "storage/limits.hpp"
 
+#include <exception>
 #include <limits>
 
 namespace mn {
@@ -31,6 +32,31 @@ const std::string& checked_key(const std::string& key) {
   return key;
 }
 
+// Times one call of the blocking API for GET /metrics (actors/dict_metrics.hpp):
+// a clock read at each end and one histogram update. A call that leaves with an
+// exception counts as an error. Every call a process makes is counted by it,
+// whether it owns the dict or not (the owner counts fast-path requests too).
+class meter {
+public:
+  meter(const std::shared_ptr<dict_handle>& h, op_kind kind) noexcept
+    : m_(h ? h->metrics() : nullptr), kind_(kind), uncaught_(std::uncaught_exceptions()) {
+    if (m_ != nullptr)
+      start_ = actors::op_clock::now();
+  }
+  ~meter() {
+    if (m_ != nullptr)
+      m_->record_since(kind_, start_, std::uncaught_exceptions() > uncaught_);
+  }
+  meter(const meter&) = delete;
+  meter& operator=(const meter&) = delete;
+
+private:
+  actors::dict_metrics* m_;
+  op_kind kind_;
+  int uncaught_;
+  actors::op_clock::time_point start_ = 0;
+};
+
 // Runs `x` by the shortest path (see execute.hpp); throws its error.
 op& run(const std::shared_ptr<dict_handle>& hp, op& x) {
   auto& h = checked(hp);
@@ -47,6 +73,7 @@ const std::string& dict::name() const {
 }
 
 void dict::set(const std::string& key, const value& v) {
+  meter m{h_, op_kind::set};
   auto x = make_op(op_kind::set, checked_key(key), encoded(v));
   run(h_, x);
 }
@@ -61,6 +88,7 @@ value dict::at(const std::string& key) const {
 }
 
 std::optional<value> dict::get(const std::string& key) const {
+  meter m{h_, op_kind::get};
   auto& h = checked(h_);
   checked_key(key);
   auto guard = h.enter();
@@ -82,21 +110,25 @@ value dict::get(const std::string& key, const value& fallback) const {
 }
 
 bool dict::erase(const std::string& key) {
+  meter m{h_, op_kind::erase};
   auto x = make_op(op_kind::erase, checked_key(key));
   return run(h_, x).found;
 }
 
 bool dict::contains(const std::string& key) const {
+  meter m{h_, op_kind::contains};
   auto x = make_op(op_kind::contains, checked_key(key));
   return run(h_, x).found;
 }
 
 std::size_t dict::size() const {
+  meter m{h_, op_kind::size};
   auto x = make_op(op_kind::size);
   return static_cast<std::size_t>(run(h_, x).count);
 }
 
 std::vector<std::string> dict::keys_page(const std::string& after, std::size_t limit) const {
+  meter m{h_, op_kind::keys};
   auto x = make_op(op_kind::keys, after);
   x.count = limit;
   return std::move(run(h_, x).keys);
@@ -108,28 +140,33 @@ key_range dict::keys() const {
 }
 
 value dict::increment(const std::string& key, const value& delta) {
+  meter m{h_, op_kind::increment};
   auto x = make_op(op_kind::increment, checked_key(key), encoded(delta));
   return decoded(run(h_, x).out);
 }
 
 value dict::increment(const std::string& key, const value& delta, const value& initial) {
+  meter m{h_, op_kind::increment};
   auto x = make_op(op_kind::increment, checked_key(key), encoded(delta), encoded(initial));
   return decoded(run(h_, x).out);
 }
 
 bool dict::update(const std::string& key, const value& new_value,
                   const value& expected_current_value) {
+  meter m{h_, op_kind::cas};
   auto x = make_op(op_kind::cas, checked_key(key), encoded(new_value),
                    encoded(expected_current_value));
   return run(h_, x).found;
 }
 
 bool dict::set_if_absent(const std::string& key, const value& v) {
+  meter m{h_, op_kind::set_if_absent};
   auto x = make_op(op_kind::set_if_absent, checked_key(key), encoded(v));
   return run(h_, x).found;
 }
 
 std::size_t dict::set_many(const std::vector<std::pair<std::string, value>>& items) {
+  meter m{h_, op_kind::set_many};
   auto x = make_op(op_kind::set_many);
   x.items.reserve(items.size());
   for (auto& [k, v] : items)

@@ -11,9 +11,13 @@
 #include "actors/node_protocol.hpp"
 #include "actors/remote_dict.hpp"
 #include "runtime/detail/dict_handle.hpp"
+#include "runtime/detail/execute.hpp"
 #include "runtime/function_caller.hpp"
+#include "runtime/http_api.hpp"
+#include "runtime/http_server.hpp"
 #include "runtime/jobs.hpp"
 #include "runtime/membership.hpp"
+#include "runtime/metrics.hpp"
 #include "runtime/scheduler.hpp"
 #include "runtime/wire/client.hpp"
 #include "runtime/wire/server.hpp"
@@ -53,6 +57,8 @@ public:
       listen();
     else
       node_actor_ = actors::spawn_node_actor(*sys_, node_config());
+    if (!opts_.http.empty())
+      start_http();
   }
 
   /// A client of the cluster that `seed` (HOST:PORT) belongs to.
@@ -62,26 +68,31 @@ public:
     parse_address(seed, "node address", host, port);
     start_system(true);
     // Ask the seed node for the membership; the client then talks to each
-    // dict's owner directly.
-    caf::scoped_actor self{*sys_};
-    caf::actor seed_actor;
-    caf::error err;
-    auto label = "node at " + seed;
-    self->request(sys_->middleman().actor_handle(), opts_.connect_timeout,
-                  caf::connect_atom::value, host, port)
-      .receive(
-        [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
-          seed_actor = caf::actor_cast<caf::actor>(ptr);
-        },
-        [&](caf::error& e) { err = std::move(e); });
-    if (!err && !seed_actor)
-      throw unavailable(errc::unavailable, "no multinode node listens at " + seed);
-    if (!err)
-      self->request(seed_actor, opts_.request_timeout, actors::nmembers_atom::value)
-        .receive([&](std::string& fp) { members_ = runtime::membership::parse("", fp); },
-                 [&](caf::error& e) { err = std::move(e); });
-    if (err) {
-      auto st = actors::to_status(err, label);
+    // dict's owner directly. The scoped actor must be gone before stop(): the
+    // actor system waits for it otherwise (forever).
+    storage::status st;
+    {
+      caf::scoped_actor self{*sys_};
+      caf::actor seed_actor;
+      caf::error err;
+      auto label = "node at " + seed;
+      self->request(sys_->middleman().actor_handle(), opts_.connect_timeout,
+                    caf::connect_atom::value, host, port)
+        .receive(
+          [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+            seed_actor = caf::actor_cast<caf::actor>(ptr);
+          },
+          [&](caf::error& e) { err = std::move(e); });
+      if (!err && !seed_actor)
+        st = {errc::unavailable, "no multinode node listens at " + seed};
+      else if (!err)
+        self->request(seed_actor, opts_.request_timeout, actors::nmembers_atom::value)
+          .receive([&](std::string& fp) { members_ = runtime::membership::parse("", fp); },
+                   [&](caf::error& e) { err = std::move(e); });
+      if (err)
+        st = actors::to_status(err, label);
+    }
+    if (!st) {
       stop();
       throw_error(st.code(), st.message());
     }
@@ -530,7 +541,8 @@ public:
         cfg.on_fast_port = [fast](uint16_t port) { fast->set_port(port); };
       auto proxy = actors::spawn_remote_dict(*sys_, cfg);
       h = std::make_shared<dict_handle>(name, actors::remote_label(name, owner), state_,
-                                        std::move(proxy), nullptr, std::move(fast));
+                                        std::move(proxy), nullptr, std::move(fast),
+                                        dir_ ? metrics_->dict(name) : nullptr);
     }
     dicts_.emplace(name, h);
     return dict{h};
@@ -586,6 +598,20 @@ public:
   std::string owner_of(const std::string& name) const { return members_.owner_of(name).name; }
   const node_options& options() const noexcept { return opts_; }
   uint16_t fast_port() const noexcept { return fast_port_; }
+  uint16_t http_port() const noexcept { return http_port_; }
+
+  // -- HTTP -------------------------------------------------------------------
+
+  void http_route(const std::string& method, const std::string& pattern, http_handler handler) {
+    // The first segment ("/a/b" -> "a"; find() - 1 is npos - 1 when no '/' follows).
+    auto first = pattern.size() > 1 ? pattern.substr(1, pattern.find('/', 1) - 1) : "";
+    if (pattern.size() > 1 && pattern[0] == '/' && runtime::is_builtin_prefix(first))
+      throw invalid_argument(errc::invalid_argument,
+                             "http_route " + method + " '" + pattern + "': /" + first
+                               + " belongs to the built-in API; choose another path");
+    routes_->add(method, pattern, std::move(handler));
+  }
+
   caf::actor_system& system() noexcept { return *sys_; }
 
 private:
@@ -623,6 +649,50 @@ private:
       ep = std::make_shared<wire::endpoint>(owner, self_name, members_.fingerprint(),
                                             opts_.connect_timeout, opts_.request_timeout);
     return ep;
+  }
+
+  // Serves the built-in API and the application's routes on opts_.http.
+  // Errors: bad_config (address, port in use).
+  void start_http() {
+    std::string host;
+    uint16_t port = 0;
+    parse_address(opts_.http, "--http", host, port, true);
+    runtime::http_api_hooks hooks;
+    hooks.node_name = opts_.name;
+    hooks.get_dict = [this](const std::string& name) { return get_dict(name, false); };
+    hooks.members = [this] { return member_statuses(); };
+    hooks.stopping = [this] { return stopping_.load(); };
+    hooks.metrics_text = [this] { return metrics_text(); };
+    runtime::add_builtin_routes(*routes_, std::move(hooks));
+    http_ = std::make_unique<runtime::http_server>(routes_, metrics_);
+    if (auto st = http_->start(host, port); !st) {
+      stop();
+      raise(st);
+    }
+    http_port_ = port;
+  }
+
+  // GET /metrics: the counters, with the gauges read now (the sizes of the
+  // dicts in this node's data directory, and which members answer).
+  std::string metrics_text() {
+    runtime::metrics::gauges g;
+    std::vector<std::string> names;
+    if (dir_ && dir_->list_dicts(names))
+      for (auto& name : names) {
+        try {
+          auto h = get_dict(name, true).handle();
+          auto guard = h->enter();
+          auto x = storage::make_op(storage::op_kind::size);
+          execute(*h, x); // not through mn::dict: a scrape is not an op to count
+          if (x.result)
+            g.dict_keys.emplace_back(name, x.count);
+        } catch (const error&) {
+          // stopping, or a damaged dict: no gauge for it
+        }
+      }
+    for (auto& m : member_statuses())
+      g.members_up.emplace_back(m.member.name, m.up);
+    return metrics_->render(g);
   }
 
   actors::node_actor_config node_config() {
@@ -684,10 +754,12 @@ private:
     raise(dir_->dict_path(name, true, path));
     std::shared_ptr<storage::dict_store> store;
     raise(storage::dict_store::open(path, env_opts_, store));
-    auto actor = actors::spawn_dict_actor(*sys_, name, store);
+    auto m = metrics_->dict(name);
+    auto actor = actors::spawn_dict_actor(*sys_, name, store, m);
     auto label = opts_.peers.empty() ? "dict '" + name + "'"
                                      : "dict '" + name + "' on node '" + opts_.name + "'";
-    return std::make_shared<dict_handle>(name, label, state_, std::move(actor), std::move(store));
+    return std::make_shared<dict_handle>(name, label, state_, std::move(actor), std::move(store),
+                                         nullptr, std::move(m));
   }
 
   // Another process asks for a dict: only the owner serves it, so that no
@@ -721,6 +793,8 @@ private:
     if (!sys_)
       return;
     stopping_ = true;
+    if (http_)
+      http_->stop(); // requests in progress finish first (/healthz answers 503 now)
     {
       std::lock_guard<std::mutex> guard{scheduler_mu_};
       if (scheduler_)
@@ -777,6 +851,10 @@ private:
   std::map<std::string, std::shared_ptr<wire::endpoint>> endpoints_; // by node name
   std::unique_ptr<wire::server> wire_;
   uint16_t fast_port_ = 0;
+  std::shared_ptr<runtime::metrics> metrics_ = std::make_shared<runtime::metrics>();
+  std::shared_ptr<runtime::http_router> routes_ = std::make_shared<runtime::http_router>();
+  std::unique_ptr<runtime::http_server> http_; // with --http
+  uint16_t http_port_ = 0;
   std::shared_ptr<actors::function_table> functions_;
   std::shared_ptr<actors::worker_pool> pool_; // runs plain function bodies
   caf::actor runner_;
@@ -867,6 +945,15 @@ std::string node::owner_of(const std::string& dict_name) const {
 
 uint16_t node::fast_path_port() const noexcept {
   return impl_->fast_port();
+}
+
+void node::http_route(const std::string& method, const std::string& pattern,
+                      http_handler handler) {
+  impl_->http_route(method, pattern, std::move(handler));
+}
+
+uint16_t node::http_port() const noexcept {
+  return impl_->http_port();
 }
 
 const node_options& node::options() const noexcept {

@@ -33,7 +33,7 @@ std::string peer::to_string() const {
 }
 
 void parse_address(const std::string& text, const std::string& what, std::string& host,
-                   uint16_t& port) {
+                   uint16_t& port, bool allow_any_port) {
   auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
     bad("malformed " + what + " '" + text + "': expected HOST:PORT, e.g. 127.0.0.1:4242");
@@ -41,11 +41,12 @@ void parse_address(const std::string& text, const std::string& what, std::string
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
   auto digits = text.substr(colon + 1);
+  auto range = allow_any_port ? " from 0 (any free port) to 65535" : " from 1 to 65535";
   if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 5)
-    bad("malformed " + what + " '" + text + "': the port must be a number from 1 to 65535");
+    bad("malformed " + what + " '" + text + "': the port must be a number" + range);
   auto n = std::stoul(digits);
-  if (n == 0 || n > 65535)
-    bad("malformed " + what + " '" + text + "': the port must be a number from 1 to 65535");
+  if ((n == 0 && !allow_any_port) || n > 65535)
+    bad("malformed " + what + " '" + text + "': the port must be a number" + range);
   port = static_cast<uint16_t>(n);
 }
 
@@ -100,6 +101,14 @@ void node_options::validate() const {
     bad("the heartbeat interval cannot be negative");
   if (function_threads == 0)
     bad("--function-threads must be at least 1");
+  if (!http.empty()) {
+    std::string hhost;
+    uint16_t hport = 0;
+    parse_address(http, "--http", hhost, hport, true);
+    if (hport != 0 && !listen.empty() && (hport == lport || hport == fast_port))
+      bad("--http " + http + " uses the port of " + (hport == lport ? "--listen" : "--fast-port")
+          + "; give HTTP a port of its own (0 = any free one)");
+  }
   if (scheduler_policy != "stealing" && scheduler_policy != "sharing")
     bad("unknown scheduler policy '" + scheduler_policy + "': use 'stealing' or 'sharing'");
 }
@@ -132,7 +141,8 @@ node_options node_options::from_command_line(int argc, const char* const* argv,
     ("initial-map-mb", po::value(&map_mb), "")
     ("no-fast-path", po::bool_switch(), "")
     ("fast-port", po::value(&o.fast_port), "")
-    ("function-threads", po::value(&o.function_threads), "");
+    ("function-threads", po::value(&o.function_threads), "")
+    ("http", po::value(&o.http), "");
   po::variables_map vm;
   try {
     auto parser = po::command_line_parser(argc, argv).options(desc);

@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev              # mn::value
   libboost-program-options-dev libboost-test-dev
   libhowardhinnant-date-dev       # IANA time zones (cron schedules in a named zone)
+  libcpp-httplib-dev              # cpp-httplib 0.11.4: the node's HTTP API (--http); found via pkg-config
   redis-server redis-tools        # benchmark anchor (bench/ only)
 )
 missing=()

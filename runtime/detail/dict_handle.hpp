@@ -3,6 +3,7 @@
 // later, on another node) and, where this process owns the dict, its store for
 // direct reads. Internal: includes CAF.
 #include "actors/caf_errors.hpp"
+#include "actors/dict_metrics.hpp"
 #include "storage/dict_store.hpp"
 
 #include <mn/error.hpp>
@@ -38,14 +39,19 @@ public:
   /// `label` names the dict and, when remote, its node, for error messages.
   dict_handle(std::string name, std::string label, std::shared_ptr<node_state> node,
               caf::actor actor, std::shared_ptr<storage::dict_store> local,
-              std::shared_ptr<wire::endpoint> fast = nullptr)
+              std::shared_ptr<wire::endpoint> fast = nullptr,
+              std::shared_ptr<actors::dict_metrics> metrics = nullptr)
     : name_(std::move(name)), label_(std::move(label)), node_(std::move(node)),
-      actor_(std::move(actor)), local_(std::move(local)), fast_(std::move(fast)) {}
+      actor_(std::move(actor)), local_(std::move(local)), fast_(std::move(fast)),
+      metrics_(std::move(metrics)) {}
 
   const std::string& name() const noexcept { return name_; }
   const std::string& label() const noexcept { return label_; }
   const std::shared_ptr<node_state>& node() const noexcept { return node_; }
   const caf::actor& actor() const noexcept { return actor_; }
+  /// Where calls through this handle are counted and timed (GET /metrics);
+  /// nullptr: not measured. Valid as long as the handle.
+  actors::dict_metrics* metrics() const noexcept { return metrics_.get(); }
 
   /// A lock that keeps the node up for the duration of one call.
   /// Errors: unavailable when the node has stopped.
@@ -93,6 +99,7 @@ private:
   caf::actor actor_;
   std::shared_ptr<storage::dict_store> local_;
   std::shared_ptr<wire::endpoint> fast_;
+  std::shared_ptr<actors::dict_metrics> metrics_;
 };
 
 /// Throws the mn exception for a failed storage status.

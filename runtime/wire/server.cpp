@@ -120,12 +120,15 @@ void server::serve(connection& c) {
       if (!h)
         x.result = cfg_.resolve(dict, h);
       if (h) {
+        auto start = actors::op_clock::now();
         try {
           auto guard = h->enter();
           detail::execute(*h, x);
         } catch (const error& e) {
           x.result = {e.code(), e.what()};
         }
+        if (auto* m = h->metrics()) // served here for another process (GET /metrics)
+          m->record_since(x.kind, start, !x.result);
       }
     }
     write_response(reply, x);

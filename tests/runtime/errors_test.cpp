@@ -35,6 +35,22 @@ std::string expect_error(F&& f, errc code) {
 
 BOOST_FIXTURE_TEST_SUITE(errors, test::node_fixture)
 
+// A client whose seed node is not there fails with mn::unavailable, at once
+// and without hanging in its own shutdown (it once waited forever for a
+// scoped actor of its constructor).
+BOOST_AUTO_TEST_CASE(a_client_of_no_node_fails_fast) {
+  auto start = std::chrono::steady_clock::now();
+  node_options o;
+  o.connect_timeout = 1s;
+  try {
+    client c{"127.0.0.1:1", o}; // port 1: nobody listens there
+    BOOST_FAIL("no error");
+  } catch (const mn::unavailable& e) {
+    BOOST_TEST(has(e.what(), "127.0.0.1:1"), e.what());
+  }
+  BOOST_TEST((std::chrono::steady_clock::now() - start < 5s));
+}
+
 BOOST_AUTO_TEST_CASE(over_long_keys_are_refused_never_truncated) {
   auto d = n->get_dict("keys");
   d["ok"] = 1;

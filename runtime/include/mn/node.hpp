@@ -2,6 +2,7 @@
 #include <mn/cluster_info.hpp>
 #include <mn/dict.hpp>
 #include <mn/function.hpp>
+#include <mn/http.hpp>
 #include <mn/job.hpp>
 #include <mn/node_options.hpp>
 #include <mn/schedule.hpp>
@@ -106,6 +107,21 @@ public:
   const node_options& options() const noexcept;
   /// The port of the fast path (see node_options::fast_path), 0 when off.
   uint16_t fast_path_port() const noexcept;
+
+  /// Serves `handler` for `method` ("GET", "POST", "PUT", "DELETE", "PATCH")
+  /// at `pattern` ("/users/{id}/score") on this node's --http port, next to
+  /// the built-in API; see <mn/http.hpp> for the matching rules, the threads
+  /// handlers run on and how their exceptions are answered. Routes may be
+  /// added at any time, before or while the server runs; a node without
+  /// --http keeps them and serves nothing. Registering the same method and
+  /// pattern shape again replaces the handler. Errors: mn::invalid_argument
+  /// naming the problem: unknown method, a pattern not starting with '/', a
+  /// malformed {param}, or a pattern under /dicts, /healthz or /metrics (the
+  /// built-in API's).
+  void http_route(const std::string& method, const std::string& pattern, http_handler handler);
+  /// The port the HTTP server listens on (the one picked when --http gave
+  /// port 0); 0 when the node serves no HTTP.
+  uint16_t http_port() const noexcept;
 
   /// The CAF actor system, for applications written as actors.
   caf::actor_system& system() noexcept;

@@ -70,11 +70,16 @@ struct node_options {
   /// Threads that run this node's registered functions (user code, which may
   /// block); calls beyond them wait in a queue.
   std::size_t function_threads = 4;
+  /// "HOST:PORT" to serve the HTTP API on (the dict endpoints, /healthz,
+  /// /metrics and the application's routes, see <mn/http.hpp>); port 0 picks a
+  /// free one (node::http_port() tells which). Empty, the default: no HTTP.
+  std::string http;
 
   /// Options from a command line (and a --config FILE it names, INI style;
   /// the command line wins). Knows --name, --listen, --peer (repeatable),
   /// --data-dir, --durability, --request-timeout-ms, --connect-timeout-ms,
-  /// --heartbeat-ms, --threads, --scheduler-policy, --initial-map-mb.
+  /// --heartbeat-ms, --threads, --scheduler-policy, --initial-map-mb,
+  /// --no-fast-path, --fast-port, --function-threads, --http.
   /// Options not on the command line keep their value in `defaults`.
   /// Arguments it does not know are left in `rest` when given, else refused.
   /// Errors: mn::invalid_argument (bad_config) naming the bad option.
@@ -88,9 +93,10 @@ struct node_options {
   void validate() const;
 };
 
-/// Splits "HOST:PORT". Errors: mn::invalid_argument (bad_config) naming `what`.
+/// Splits "HOST:PORT"; port 0 only `allow_any_port` (then: any free port).
+/// Errors: mn::invalid_argument (bad_config) naming `what`.
 void parse_address(const std::string& text, const std::string& what, std::string& host,
-                   uint16_t& port);
+                   uint16_t& port, bool allow_any_port = false);
 
 /// Parses "NAME=HOST:PORT". Errors: mn::invalid_argument (bad_config).
 peer parse_peer(const std::string& text);

@@ -1,0 +1,132 @@
+#include "runtime/http_server.hpp"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <sys/socket.h>
+
+namespace mn::runtime {
+
+struct http_server::impl {
+  std::shared_ptr<const http_router> router;
+  std::shared_ptr<metrics> counters;
+  httplib::Server svr;
+  std::thread thread;
+  std::atomic<bool> ended{false}; // listen_after_bind returned
+};
+
+namespace {
+
+// httplib's default sets SO_REUSEPORT, with which a second server binds the
+// same port without an error and the kernel splits the connections between
+// them. SO_REUSEADDR alone still allows a quick restart of the node.
+void socket_options(socket_t sock) {
+  int yes = 1;
+  ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+}
+
+} // namespace
+
+http_server::http_server(std::shared_ptr<const http_router> router,
+                         std::shared_ptr<metrics> counters)
+  : impl_(std::make_unique<impl>()) {
+  impl_->router = std::move(router);
+  impl_->counters = std::move(counters);
+  auto& svr = impl_->svr;
+  svr.new_task_queue = [] { return new httplib::ThreadPool(threads); };
+  svr.set_socket_options(socket_options);
+  svr.set_payload_max_length(max_body_bytes);
+  svr.set_keep_alive_timeout(keep_alive_seconds);
+  auto* self = impl_.get();
+  auto handler = [self](const httplib::Request& req, httplib::Response& res) {
+    std::vector<std::pair<std::string, std::string>> headers{req.headers.begin(),
+                                                             req.headers.end()};
+    auto r = self->router->dispatch(req.method, req.target, req.body, std::move(headers));
+    res.status = r.status >= 100 && r.status <= 599 ? r.status : 500;
+    for (auto& [k, v] : r.headers)
+      res.set_header(k, v);
+    res.set_header("Content-Type", r.content_type);
+    res.body = std::move(r.body); // httplib sets Content-Length from it
+  };
+  // A request with neither Content-Length nor Transfer-Encoding has no body
+  // (RFC 9112 6.3), but httplib answers such a POST/PUT/PATCH 400 ("curl -X
+  // POST URL" sends one): serve every body-less request before httplib
+  // looks for a body.
+  svr.set_pre_routing_handler([handler](const httplib::Request& req, httplib::Response& res) {
+    if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding"))
+      return httplib::Server::HandlerResponse::Unhandled;
+    handler(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  // Every path goes to the router ("[\s\S]*" also matches decoded newlines).
+  const std::string any = "[\\s\\S]*";
+  svr.Get(any, handler);
+  svr.Post(any, handler);
+  svr.Put(any, handler);
+  svr.Delete(any, handler);
+  svr.Patch(any, handler);
+  // Errors httplib answers itself (malformed request, body too large, unknown
+  // method) get a JSON body like ours; ours already have one.
+  svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty())
+      return;
+    std::string code = res.status == 413 ? "payload_too_large"
+                       : res.status == 404 ? "not_found"
+                                           : "bad_request";
+    std::string message = res.status == 413
+                            ? "the request body is larger than 64 MiB"
+                            : "the request could not be served (" + std::to_string(res.status)
+                                + ")";
+    res.set_content("{\"error\":\"" + code + "\",\"message\":\"" + message + "\"}",
+                    "application/json");
+  });
+  svr.set_logger([self](const httplib::Request&, const httplib::Response& res) {
+    if (self->counters)
+      self->counters->count_http(res.status);
+  });
+}
+
+http_server::~http_server() {
+  stop();
+}
+
+storage::status http_server::start(const std::string& host, uint16_t& port) {
+  auto& svr = impl_->svr;
+  bool bound = false;
+  if (port == 0) {
+    int p = svr.bind_to_any_port(host);
+    bound = p > 0;
+    if (bound)
+      port = static_cast<uint16_t>(p);
+  } else {
+    bound = svr.bind_to_port(host, port);
+  }
+  if (!bound)
+    return {errc::bad_config,
+            "cannot serve HTTP on " + host + ":" + std::to_string(port)
+              + ": the port is in use or the host is not an address of this machine; "
+                "choose another --http port (0 = any free one) or stop the process that "
+                "holds it"};
+  impl_->thread = std::thread{[this] {
+    impl_->svr.listen_after_bind();
+    impl_->ended = true;
+  }};
+  // httplib's stop() does nothing until the server runs: wait for it, so that
+  // a stop right after start is not lost (bounded; it takes microseconds).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!svr.is_running() && !impl_->ended && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return storage::status::ok();
+}
+
+void http_server::stop() {
+  if (!impl_->thread.joinable())
+    return;
+  impl_->svr.stop();
+  impl_->thread.join();
+}
+
+} // namespace mn::runtime
