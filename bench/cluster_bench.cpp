@@ -33,6 +33,7 @@
 //
 // Exit status: 0 ok; 1 failure (including any failed call); 2 usage;
 // 3 increment check failed.
+#include "bench_process.hpp"
 #include "bench_random.hpp"
 #include <mn/mn.hpp>
 
@@ -372,19 +373,8 @@ int main(int argc, char** argv) {
     "quick", po::bool_switch(&quick), "smoke run: 10,000 keys, 0.5 s a phase");
   po::variables_map vm;
   std::vector<std::string> node_args;
-  try {
-    auto parsed = po::command_line_parser(argc, argv).options(desc).allow_unregistered().run();
-    node_args = po::collect_unrecognized(parsed.options, po::include_positional);
-    po::store(parsed, vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "cluster_bench: " << e.what() << "\n";
-    return 2;
-  }
+  if (auto rc = bench::parse_options("cluster_bench", argc, argv, desc, vm, node_args))
+    return *rc;
   if (quick) {
     if (vm["keys"].defaulted())
       nkeys = 10000;

@@ -41,6 +41,7 @@
 // client's clock when it saw SUCCEEDED) and  JOBCLEAN removed=... of=...  (the
 // warm-up's only when a record could not be removed).
 // Exit status: 0 ok; 1 a failed call or job, or a wrong result; 2 usage.
+#include "bench_process.hpp"
 #include <mn/mn.hpp>
 
 #include <caf/all.hpp>
@@ -112,12 +113,7 @@ int serve(int argc, char** argv, const std::vector<std::string>& extra) {
   }
   // SIGTERM/SIGINT/SIGUSR1 (stdin closed) are taken by sigwait below; every
   // thread started from here on inherits the mask.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  auto sigs = bench::block_stop_signals();
 
   mn::node_options defaults;
   defaults.listen = "127.0.0.1:4242";
@@ -140,19 +136,7 @@ int serve(int argc, char** argv, const std::vector<std::string>& extra) {
     }
     std::printf("ready fast=%u echo=%u\n", node.fast_path_port(), *port);
     std::fflush(stdout);
-    std::thread([] {
-      char buf[256];
-      for (;;) {
-        auto n = ::read(0, buf, sizeof buf);
-        if (n == 0 || (n < 0 && errno != EINTR))
-          break;
-      }
-      ::kill(::getpid(), SIGUSR1);
-    }).detach();
-    int sig = 0;
-    sigwait(&sigs, &sig);
-    std::fprintf(stderr, "function_bench: %s, stopping\n",
-                 sig == SIGUSR1 ? "stdin closed" : (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+    bench::wait_for_stop("function_bench", sigs);
     sys.middleman().unpublish(e, *port);
     caf::anon_send_exit(e, caf::exit_reason::user_shutdown);
   }
@@ -474,19 +458,8 @@ int main(int argc, char** argv) {
     "map-reps", po::value(&map_reps)->default_value(map_reps), "maps");
   po::variables_map vm;
   std::vector<std::string> node_args;
-  try {
-    auto parsed = po::command_line_parser(argc, argv).options(desc).allow_unregistered().run();
-    node_args = po::collect_unrecognized(parsed.options, po::include_positional);
-    po::store(parsed, vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "function_bench: " << e.what() << "\n";
-    return 2;
-  }
+  if (auto rc = bench::parse_options("function_bench", argc, argv, desc, vm, node_args))
+    return *rc;
   std::vector<const char*> nargv{argv[0]};
   for (auto& a : node_args)
     nargv.push_back(a.c_str());

@@ -85,6 +85,7 @@
 //       run to start; late_over_period: runs that started 1 s or more after
 //       their period (when the next period was due already).
 //       Exit 1 when a task ran a period twice.
+#include "bench_process.hpp"
 #include <mn/mn.hpp>
 
 #include <boost/program_options.hpp>
@@ -312,12 +313,7 @@ struct serve_state {
 };
 
 int serve(int argc, char** argv) {
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  auto sigs = bench::block_stop_signals();
 
   mn::node_options defaults;
   defaults.listen = "127.0.0.1:4242";
@@ -416,19 +412,7 @@ int serve(int argc, char** argv) {
     });
     std::printf("ready\n");
     std::fflush(stdout);
-    std::thread([] {
-      char buf[256];
-      for (;;) {
-        auto n = ::read(0, buf, sizeof buf);
-        if (n == 0 || (n < 0 && errno != EINTR))
-          break;
-      }
-      ::kill(::getpid(), SIGUSR1);
-    }).detach();
-    int sig = 0;
-    sigwait(&sigs, &sig);
-    std::fprintf(stderr, "schedule_bench: %s, stopping\n",
-                 sig == SIGUSR1 ? "stdin closed" : (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+    bench::wait_for_stop("schedule_bench", sigs);
     // Before the node: see anchor_timer::halt.
     claim_anchor->halt();
     anchor->halt();
@@ -910,19 +894,8 @@ int main(int argc, char** argv) {
     "idle-cost: seconds per CPU window; fire: periods measured");
   po::variables_map vm;
   std::vector<std::string> node_args;
-  try {
-    auto parsed = po::command_line_parser(argc, argv).options(desc).allow_unregistered().run();
-    node_args = po::collect_unrecognized(parsed.options, po::include_positional);
-    po::store(parsed, vm);
-    if (vm.count("help")) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "schedule_bench: " << e.what() << "\n";
-    return 2;
-  }
+  if (auto rc = bench::parse_options("schedule_bench", argc, argv, desc, vm, node_args))
+    return *rc;
   if (serve_mode + drive_mode + idle_mode + fire_mode != 1) {
     std::cerr << "schedule_bench: give one of --serve, --drive, --idle-cost, --fire\n" << desc;
     return 2;
