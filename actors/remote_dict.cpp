@@ -3,9 +3,11 @@
 #include "actors/caf_errors.hpp"
 #include "actors/dict_protocol.hpp"
 #include "actors/node_protocol.hpp"
+#include "runtime/tls.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 
 #include <functional>
 #include <vector>
@@ -67,13 +69,25 @@ void on_connected(self_ptr self, caf::actor target) {
   st.queue.clear();
 }
 
-void connect(self_ptr self) {
+void connect(self_ptr self, int attempt = 0) {
   auto& st = self->state;
   st.connecting = true;
   auto fail = [=](caf::error& e) {
-    fail_all(self, to_status(e, "node '" + self->state.cfg.owner.name + "'"));
+    // Under TLS CAF's heartbeat timer may close a connection still in its
+    // handshake (connection_timeout; see node.cpp, connect_to): try again.
+    if (e == caf::sec::connection_timeout && self->state.cfg.tls && attempt < 2)
+      return connect(self, attempt + 1);
+    auto& cfg = self->state.cfg;
+    auto what = "node '" + cfg.owner.name + "'";
+    auto why = to_status(e, what);
+    if (e == caf::sec::disconnect_during_handshake)
+      why = {why.code(), what + " refused this process or broke off the connection: "
+                           + runtime::tls::handshake_hint(cfg.owner.port, cfg.tls)};
+    fail_all(self, why);
   };
-  auto mm = self->system().middleman().actor_handle();
+  // Under TLS, CAF's openssl module makes the connection (same messages).
+  auto mm = st.cfg.tls ? self->system().openssl_manager().actor_handle()
+                       : self->system().middleman().actor_handle();
   self->request(mm, st.cfg.connect_timeout, caf::connect_atom::value, st.cfg.owner.host,
                 st.cfg.owner.port)
     .then(

@@ -34,6 +34,8 @@ struct remote_dict_config {
   std::string fingerprint;   // this process's view of the membership
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds request_timeout{5000};
+  /// Connect through CAF's openssl module (the node runs TLS).
+  bool tls = false;
   /// Told the owner's fast-path port at each (re)connection.
   std::function<void(uint16_t)> on_fast_port;
 };

@@ -25,7 +25,8 @@ usage: mnode [options]
 
   --name NAME                 this node's name, unique in the cluster (default: local)
   --listen HOST:PORT          where other nodes and clients reach it (default: 127.0.0.1:4242;
-                              listening on another interface is an explicit choice)
+                              listening on another interface is an explicit choice: without TLS
+                              anyone who can reach the port can read and write every dict)
   --peer NAME=HOST:PORT       a node of the cluster; repeat for each (this node's own entry
                               may be listed too, and then must match --name and --listen)
   --data-dir DIR              where the dicts are stored (default: ./mn-data)
@@ -43,6 +44,15 @@ usage: mnode [options]
   --function-threads N        threads that run registered functions (default: 4)
   --http HOST:PORT            serve the HTTP API (dicts, /healthz, /metrics) there
                               (default: off; port 0 = any free one, printed when ready)
+  --http-token-file FILE      require 'Authorization: Bearer TOKEN' on every HTTP request but
+                              GET /healthz (else 401); TOKEN is the file's first line (>= 16 chars)
+  --http-token TOKEN          the same with the token itself (shows in ps: for tests only)
+  --tls-cert FILE             TLS with proof of membership: this node's certificate (PEM);
+  --tls-key FILE              its private key (PEM, unencrypted) and
+  --tls-ca FILE               the cluster's CA certificate: all three or none. Every process
+                              (node, client) must then show a certificate signed by that CA;
+                              others are refused and logged. The fast path is off under TLS.
+                              scripts/make-certs.sh DIR NODE... makes the files.
   --config FILE               read options from an INI file (key = value lines)
   --help                      show this help
   --version                   show the version
@@ -75,8 +85,10 @@ int main(int argc, char** argv) {
     std::string members;
     for (auto& m : node.members())
       members += (members.empty() ? "" : ", ") + m.to_string();
-    std::cout << "mnode '" << opts.name << "' ready on " << opts.listen << " (fast path port "
-              << node.fast_path_port() << "), data in "
+    std::cout << "mnode '" << opts.name << "' ready on " << opts.listen
+              << (opts.tls() ? " (TLS, fast path off)"
+                             : " (fast path port " + std::to_string(node.fast_path_port()) + ")")
+              << ", data in "
               << opts.data_dir << ", members: " << members;
     if (node.http_port() != 0) {
       auto host = opts.http.substr(0, opts.http.rfind(':'));

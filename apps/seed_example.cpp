@@ -7,6 +7,7 @@
 // Run it twice: the dict is durable, so the second run starts from what the
 // first one left (the walk-through resets the keys it uses, then counts runs).
 #include <mn/mn.hpp>
+#include <mn/option_errors.hpp>
 
 #include <boost/program_options.hpp>
 
@@ -25,7 +26,8 @@ int main(int argc, char** argv) {
     po::store(po::parse_command_line(argc, argv, desc), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "seed_example: " << e.what() << " (see --help)\n";
+    std::cerr << "seed_example: " << mn::option_error_message(e, mn::any_percent(argc, argv))
+              << " (see --help)\n";
     return 2;
   }
   if (vm.count("help")) {

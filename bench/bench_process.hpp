@@ -2,6 +2,8 @@
 // What every benchmark program does alike: parse its own options and hand the
 // rest to the node, and (serving nodes) wait until stdin closes or a stop
 // signal comes. Header-only; bench/ only.
+#include <mn/option_errors.hpp>
+
 #include <boost/program_options.hpp>
 
 #include <csignal>
@@ -38,7 +40,7 @@ inline std::optional<int> parse_options(const char* prog, int argc, char** argv,
     }
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << prog << ": " << e.what() << "\n";
+    std::cerr << prog << ": " << mn::option_error_message(e, mn::any_percent(argc, argv)) << "\n";
     return 2;
   }
   return std::nullopt;

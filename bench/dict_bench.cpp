@@ -24,6 +24,7 @@
 #include "bench_random.hpp"
 #include <mn/async_dict.hpp>
 #include <mn/mn.hpp>
+#include <mn/option_errors.hpp>
 
 #include "actors/dict_protocol.hpp"
 #include "runtime/detail/dict_handle.hpp"
@@ -653,7 +654,8 @@ int main(int argc, char** argv) {
     }
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "dict_bench: " << e.what() << "\n" << desc << "\n";
+    std::cerr << "dict_bench: " << mn::option_error_message(e, mn::any_percent(argc, argv)) << "\n"
+              << desc << "\n";
     return 1;
   }
   if (vm.count("quick")) {

@@ -1,5 +1,7 @@
 #include <mn/http.hpp>
 
+#include "storage/limits.hpp"
+
 #include <mn/error.hpp>
 
 #include <strings.h>
@@ -26,13 +28,29 @@ std::optional<std::string> http_request::header(const std::string& name) const {
 }
 
 value http_request::json() const {
+  // The parser itself does not recurse, but printing or storing the value
+  // does: refuse what no dict would take (storage::max_value_depth).
+  bool too_deep = false;
+  auto depth_check = [&too_deep](int depth, value::parse_event_t event, value&) {
+    if ((event == value::parse_event_t::object_start || event == value::parse_event_t::array_start)
+        && static_cast<std::size_t>(depth) >= storage::max_value_depth)
+      too_deep = true;
+    return !too_deep; // past the limit, keep nothing
+  };
+  value v;
   try {
-    return value::parse(body);
+    v = value::parse(body, depth_check);
   } catch (const value::exception& e) {
     throw invalid_argument(errc::invalid_argument,
                            std::string{"the request body is not valid JSON ("} + e.what()
                              + "); send a JSON value, e.g. 42, \"text\" or {\"a\": 1}");
   }
+  if (too_deep)
+    throw invalid_argument(errc::invalid_argument,
+                           "the request body nests lists and maps deeper than "
+                             + std::to_string(storage::max_value_depth)
+                             + " levels; flatten it");
+  return v;
 }
 
 http_response http_response::json(const value& v, int status) {

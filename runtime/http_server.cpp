@@ -1,5 +1,8 @@
 #include "runtime/http_server.hpp"
 
+#include "runtime/http_auth.hpp"
+#include "runtime/http_task_queue.hpp"
+
 #include <httplib.h>
 
 #include <atomic>
@@ -13,6 +16,7 @@ namespace mn::runtime {
 struct http_server::impl {
   std::shared_ptr<const http_router> router;
   std::shared_ptr<metrics> counters;
+  std::string token; // empty: no token needed
   httplib::Server svr;
   std::thread thread;
   std::atomic<bool> ended{false}; // listen_after_bind returned
@@ -28,6 +32,35 @@ void socket_options(socket_t sock) {
   ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
 }
 
+// With a token: answers 401 and true unless `req` may go on (it carries the
+// token, or is GET/HEAD /healthz, which load balancers probe without one).
+bool refuse_unauthorized(const std::string& token, const httplib::Request& req,
+                         httplib::Response& res) {
+  if (token.empty() || ((req.method == "GET" || req.method == "HEAD") && req.path == "/healthz"))
+    return false;
+  auto given = req.get_header_value("Authorization");
+  if (bearer_matches(given, token))
+    return false;
+  res.status = 401;
+  if (given.empty()) {
+    res.set_header("WWW-Authenticate", "Bearer realm=\"mn\"");
+    res.set_content("{\"error\":\"unauthorized\",\"message\":\"this node's HTTP API needs "
+                    "a bearer token: send the header 'Authorization: Bearer TOKEN' with the "
+                    "token of the node's --http-token-file\"}",
+                    "application/json");
+  } else {
+    res.set_header("WWW-Authenticate", "Bearer realm=\"mn\", error=\"invalid_token\"");
+    res.set_content("{\"error\":\"unauthorized\",\"message\":\"the bearer token is wrong "
+                    "(or the header is not 'Authorization: Bearer TOKEN'); use the token of the "
+                    "node's --http-token-file\"}",
+                    "application/json");
+  }
+  // The body of a refused request is never read: close the connection rather
+  // than parse it as the next request.
+  res.set_header("Connection", "close");
+  return true;
+}
+
 } // namespace
 
 http_server::http_server(std::shared_ptr<const http_router> router,
@@ -36,7 +69,9 @@ http_server::http_server(std::shared_ptr<const http_router> router,
   impl_->router = std::move(router);
   impl_->counters = std::move(counters);
   auto& svr = impl_->svr;
-  svr.new_task_queue = [] { return new httplib::ThreadPool(threads); };
+  svr.new_task_queue = [] {
+    return new http_task_queue(threads, max_threads, std::chrono::seconds(10));
+  };
   svr.set_socket_options(socket_options);
   svr.set_payload_max_length(max_body_bytes);
   svr.set_keep_alive_timeout(keep_alive_seconds);
@@ -55,7 +90,11 @@ http_server::http_server(std::shared_ptr<const http_router> router,
   // (RFC 9112 6.3), but httplib answers such a POST/PUT/PATCH 400 ("curl -X
   // POST URL" sends one): serve every body-less request before httplib
   // looks for a body.
-  svr.set_pre_routing_handler([handler](const httplib::Request& req, httplib::Response& res) {
+  // The token is checked here, before httplib reads a body.
+  svr.set_pre_routing_handler([self, handler](const httplib::Request& req,
+                                              httplib::Response& res) {
+    if (refuse_unauthorized(self->token, req, res))
+      return httplib::Server::HandlerResponse::Handled;
     if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding"))
       return httplib::Server::HandlerResponse::Unhandled;
     handler(req, res);
@@ -87,6 +126,10 @@ http_server::http_server(std::shared_ptr<const http_router> router,
     if (self->counters)
       self->counters->count_http(res.status);
   });
+}
+
+void http_server::require_token(std::string token) {
+  impl_->token = std::move(token);
 }
 
 http_server::~http_server() {

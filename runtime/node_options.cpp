@@ -1,11 +1,17 @@
 #include <mn/node_options.hpp>
 
 #include <mn/error.hpp>
+#include <mn/option_errors.hpp>
+
+#include "runtime/http_auth.hpp"
+#include "runtime/tls.hpp"
 
 #include <boost/program_options.hpp>
 
+#include <cstring>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 namespace po = boost::program_options;
 
@@ -99,8 +105,16 @@ void node_options::validate() const {
         + " ms, connect " + std::to_string(connect_timeout.count()) + " ms)");
   if (heartbeat_interval.count() < 0)
     bad("the heartbeat interval cannot be negative");
-  if (function_threads == 0)
-    bad("--function-threads must be at least 1");
+  // A negative number on the command line reads as a huge size_t ("-1" is
+  // SIZE_MAX): bound them so such a mistake is an error, not a crash later.
+  if (function_threads == 0 || function_threads > 4096)
+    bad("--function-threads must be between 1 and 4096 (got " + std::to_string(function_threads)
+        + ")");
+  if (scheduler_threads > 1024)
+    bad("--threads must be between 0 (one per core) and 1024 (got "
+        + std::to_string(scheduler_threads) + ")");
+  if (initial_map_size == 0 || initial_map_size > (std::size_t{1} << 40))
+    bad("--initial-map-mb must be between 1 and 1048576 (1 TiB)");
   if (!http.empty()) {
     std::string hhost;
     uint16_t hport = 0;
@@ -111,6 +125,17 @@ void node_options::validate() const {
   }
   if (scheduler_policy != "stealing" && scheduler_policy != "sharing")
     bad("unknown scheduler policy '" + scheduler_policy + "': use 'stealing' or 'sharing'");
+  std::string token;
+  if (auto st = runtime::http_token(*this, token); !st)
+    bad(st.message());
+  if (!token.empty() && http.empty())
+    bad("an HTTP token is given but no --http address; add --http HOST:PORT or drop the token");
+  check_security();
+}
+
+void node_options::check_security() const {
+  if (auto st = runtime::tls::check_files(tls_cert, tls_key, tls_ca); !st)
+    bad(st.message());
 }
 
 node_options node_options::from_command_line(int argc, const char* const* argv,
@@ -142,8 +167,14 @@ node_options node_options::from_command_line(int argc, const char* const* argv,
     ("no-fast-path", po::bool_switch(), "")
     ("fast-port", po::value(&o.fast_port), "")
     ("function-threads", po::value(&o.function_threads), "")
-    ("http", po::value(&o.http), "");
+    ("http", po::value(&o.http), "")
+    ("http-token-file", po::value(&o.http_token_file), "")
+    ("http-token", po::value(&o.http_token), "")
+    ("tls-cert", po::value(&o.tls_cert), "")
+    ("tls-key", po::value(&o.tls_key), "")
+    ("tls-ca", po::value(&o.tls_ca), "");
   po::variables_map vm;
+  bool has_percent = any_percent(argc, argv); // see <mn/option_errors.hpp>
   try {
     auto parser = po::command_line_parser(argc, argv).options(desc);
     if (rest != nullptr)
@@ -157,11 +188,14 @@ node_options node_options::from_command_line(int argc, const char* const* argv,
       std::ifstream in{file};
       if (!in)
         bad("cannot read config file '" + file + "'; check the path given to --config");
-      po::store(po::parse_config_file(in, desc, false), vm); // earlier (CLI) values win
+      std::stringstream text;
+      text << in.rdbuf();
+      has_percent = has_percent || text.str().find('%') != std::string::npos;
+      po::store(po::parse_config_file(text, desc, false), vm); // earlier (CLI) values win
     }
     po::notify(vm);
   } catch (const po::error& e) {
-    bad(std::string{e.what()} + "; see --help");
+    bad(option_error_message(e, has_percent) + "; see --help");
   }
   for (auto& p : peers)
     o.peers.push_back(parse_peer(p));
@@ -174,6 +208,8 @@ node_options node_options::from_command_line(int argc, const char* const* argv,
   o.request_timeout = std::chrono::milliseconds(request_ms);
   o.connect_timeout = std::chrono::milliseconds(connect_ms);
   o.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
+  if (map_mb == 0 || map_mb > (std::size_t{1} << 20))
+    bad("--initial-map-mb must be between 1 and 1048576 (1 TiB), got " + std::to_string(map_mb));
   o.initial_map_size = map_mb << 20;
   if (vm.count("no-fast-path") && vm["no-fast-path"].as<bool>())
     o.fast_path = false;

@@ -71,6 +71,7 @@ struct scheduler::task {
   std::optional<sys_time> done;    // every period up to this was dealt with here
   sys_time wake{};                 // when to look again
   std::atomic<int> running{0};     // its runs on this node now
+  std::atomic<int64_t> running_period{0}; // ms of the period of the latest run started here
   uint64_t won = 0;                // claims won by this node
   bool ticking = false;            // a tick of it is in flight (guarded by mu_)
 };
@@ -215,9 +216,14 @@ void scheduler::tick(task& t, sys_time now) {
     } catch (const error&) {
       // unknown: let it run
     }
-    if (!running.is_null() && still_running(t.name, running)) {
+    // A run of this node still going is known here even when its "running"
+    // marker is not written yet (or its one try failed): without this check
+    // two runs overlapped on one node (seen under TSan, where writes are slow).
+    bool here = t.running > 0;
+    if (here || (!running.is_null() && still_running(t.name, running))) {
       auto period = iso_utc(d.period);
-      auto since = iso_utc(sys_time{milliseconds(running.value("period", int64_t{0}))});
+      auto since = iso_utc(sys_time{milliseconds(
+        here ? t.running_period.load() : running.value("period", int64_t{0}))});
       note(h_.records, t.name, [&](value& r) {
         r["last_outcome"] = "skipped: the run of " + since + " still goes at " + period;
         r["skipped"] = r.value("skipped", uint64_t{0}) + 1;
@@ -293,6 +299,7 @@ bool scheduler::still_running(const std::string& name, const value& running) {
 }
 
 void scheduler::start_run(const std::shared_ptr<task>& t, sys_time period) {
+  t->running_period = ms_of(period);
   ++t->running;
   auto records = h_.records;
   auto self = h_.self;

@@ -5,12 +5,14 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libcaf-dev                      # CAF 0.17.6: core + io (+ openssl)
+  libssl-dev openssl              # TLS between processes (libcaf_openssl, runtime/tls.cpp); scripts/make-certs.sh
   liblmdb-dev lmdb-utils          # storage engine and its mdb_stat/mdb_dump tools
   nlohmann-json3-dev              # mn::value
   libboost-program-options-dev libboost-test-dev
   libhowardhinnant-date-dev       # IANA time zones (cron schedules in a named zone)
   libcpp-httplib-dev              # cpp-httplib 0.11.4: the node's HTTP API (--http); found via pkg-config
   redis-server redis-tools        # benchmark anchor (bench/ only)
+  clang libclang-rt-14-dev        # scripts/fuzz.sh: libFuzzer, ASan, UBSan (-fsanitize=fuzzer)
 )
 missing=()
 for p in "${packages[@]}"; do

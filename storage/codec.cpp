@@ -3,6 +3,8 @@
 #include "storage/limits.hpp"
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace mn::storage {
 
@@ -71,8 +73,29 @@ bool decode_flat(std::string_view bytes, value& out) {
   return true;
 }
 
+status too_deep() {
+  return {errc::invalid_argument,
+          "value nests lists and maps deeper than " + std::to_string(max_value_depth)
+            + " levels; flatten it (e.g. keep the inner parts under keys of their own)"};
+}
+
+// Counts the nesting of lists and maps during a SAX parse and stops it past
+// max_value_depth: nlohmann's MessagePack reader recurses once per level.
+struct depth_guard {
+  std::size_t depth = 0;
+  bool exceeded = false;
+  bool enter() {
+    exceeded = ++depth > max_value_depth;
+    return !exceeded;
+  }
+  bool leave() {
+    --depth;
+    return true;
+  }
+};
+
 // A SAX handler that builds nothing: it lets nlohmann's parser check the bytes.
-struct accept_all {
+struct accept_all : depth_guard {
   bool null() { return true; }
   bool boolean(bool) { return true; }
   bool number_integer(value::number_integer_t) { return true; }
@@ -80,21 +103,65 @@ struct accept_all {
   bool number_float(value::number_float_t, const value::string_t&) { return true; }
   bool string(value::string_t&) { return true; }
   bool binary(value::binary_t&) { return true; }
-  bool start_object(std::size_t) { return true; }
+  bool start_object(std::size_t) { return enter(); }
   bool key(value::string_t&) { return true; }
-  bool end_object() { return true; }
-  bool start_array(std::size_t) { return true; }
-  bool end_array() { return true; }
+  bool end_object() { return leave(); }
+  bool start_array(std::size_t) { return enter(); }
+  bool end_array() { return leave(); }
   template <class Exception>
   bool parse_error(std::size_t, const std::string&, const Exception&) {
     return false;
   }
 };
 
+// nlohmann's own DOM builder (what from_msgpack uses), behind the depth guard.
+struct build_value : depth_guard {
+  nlohmann::detail::json_sax_dom_parser<value> dom;
+  explicit build_value(value& out) : dom(out, false) {}
+  bool null() { return dom.null(); }
+  bool boolean(bool b) { return dom.boolean(b); }
+  bool number_integer(value::number_integer_t x) { return dom.number_integer(x); }
+  bool number_unsigned(value::number_unsigned_t x) { return dom.number_unsigned(x); }
+  bool number_float(value::number_float_t x, const value::string_t& s) {
+    return dom.number_float(x, s);
+  }
+  bool string(value::string_t& s) { return dom.string(s); }
+  bool binary(value::binary_t& b) { return dom.binary(b); }
+  bool start_object(std::size_t n) { return enter() && dom.start_object(n); }
+  bool key(value::string_t& k) { return dom.key(k); }
+  bool end_object() { return leave() && dom.end_object(); }
+  bool start_array(std::size_t n) { return enter() && dom.start_array(n); }
+  bool end_array() { return leave() && dom.end_array(); }
+  template <class Exception>
+  bool parse_error(std::size_t at, const std::string& token, const Exception& e) {
+    return dom.parse_error(at, token, e);
+  }
+};
+
+// Whether lists and maps nest deeper than max_value_depth in `v`; without
+// recursion, so that it is safe on any value.
+bool nests_too_deep(const value& v) {
+  if (!v.is_structured())
+    return false;
+  std::vector<std::pair<const value*, std::size_t>> todo{{&v, 1}};
+  while (!todo.empty()) {
+    auto [x, depth] = todo.back();
+    todo.pop_back();
+    if (depth > max_value_depth)
+      return true;
+    for (auto& child : *x)
+      if (child.is_structured())
+        todo.emplace_back(&child, depth + 1);
+  }
+  return false;
+}
+
 } // namespace
 
 status encode(const value& v, std::string& out) {
   out.clear();
+  if (nests_too_deep(v))
+    return too_deep();
   value::to_msgpack(v, nlohmann::detail::output_adapter<char>(out));
   if (out.size() > max_value_bytes)
     return {errc::value_too_large,
@@ -106,10 +173,13 @@ status encode(const value& v, std::string& out) {
 status decode(std::string_view bytes, value& out) {
   if (decode_flat(bytes, out))
     return status::ok();
-  // allow_exceptions=false: a malformed input yields a 'discarded' value.
-  out = value::from_msgpack(bytes.begin(), bytes.end(), true, false);
-  if (out.is_discarded())
-    return malformed(bytes.size());
+  // What from_msgpack(bytes, strict, allow_exceptions=false) does, with the
+  // depth guard: a malformed input yields false.
+  value result;
+  build_value sax{result};
+  if (!value::sax_parse(bytes.begin(), bytes.end(), &sax, value::input_format_t::msgpack, true))
+    return sax.exceeded ? too_deep() : malformed(bytes.size());
+  out = std::move(result);
   return status::ok();
 }
 
@@ -124,7 +194,7 @@ status validate(std::string_view bytes) {
     return status::ok();
   accept_all sax;
   if (!value::sax_parse(bytes.begin(), bytes.end(), &sax, value::input_format_t::msgpack, true))
-    return malformed(bytes.size());
+    return sax.exceeded ? too_deep() : malformed(bytes.size());
   return status::ok();
 }
 

@@ -4,6 +4,8 @@
 //   <data_dir>/LOCK            flock()ed by the one node that uses the directory;
 //                              holds that node's pid, for the error message
 //   <data_dir>/dicts/<name>/   one LMDB environment per dict (data.mdb, lock.mdb)
+//   <data_dir>/MEMBERSHIP      the node name and members the directory is used
+//                              with (runtime/membership_record.hpp)
 //
 // The claim is an flock, so it is released by the kernel when the process dies
 // (kill -9 included) and a restarted node takes it again at once.

@@ -15,6 +15,11 @@ inline constexpr std::size_t max_key_bytes = 511;
 /// already costs a multi-megabyte copy on every read and every network hop.
 inline constexpr std::size_t max_value_bytes = 16u << 20;
 
+/// Deepest nesting of lists and maps in a value ([[1]] is 2 deep). Encoding,
+/// decoding and printing a value recurse once per level, so a value nested
+/// 100,000 deep would overflow a thread's stack; 512 is far beyond real data.
+inline constexpr std::size_t max_value_depth = 512;
+
 /// ok() when `key` may be stored; else key_too_long or invalid_argument.
 inline status check_key(std::string_view key) {
   if (key.empty())

@@ -50,6 +50,8 @@ public:
   template <class F>
   status read(F&& fn) {
     std::shared_lock<std::shared_mutex> guard{resize_mu_};
+    if (unmapped_)
+      return unmapped();
     MDB_txn* txn = nullptr;
     if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn))
       return lmdb_status(rc, "beginning a read of " + dir_);
@@ -69,6 +71,8 @@ public:
       int rc = 0;
       {
         std::shared_lock<std::shared_mutex> guard{resize_mu_};
+        if (unmapped_)
+          return unmapped();
         MDB_txn* txn = nullptr;
         if ((rc = mdb_txn_begin(env_, nullptr, 0, &txn)) != 0)
           return lmdb_status(rc, "beginning a write to " + dir_);
@@ -81,7 +85,7 @@ public:
       if (rc == 0)
         return status::ok();
       if (rc != MDB_MAP_FULL)
-        return lmdb_status(rc, "writing to " + dir_);
+        return write_failure(rc);
       if (auto st = grow(); !st)
         return st;
     }
@@ -95,12 +99,18 @@ public:
 private:
   lmdb_env() = default;
   status grow();
+  /// lmdb_status() of a failed write, telling a full disk from other I/O
+  /// errors (LMDB reports a short write, which a full disk causes, as EIO).
+  status write_failure(int rc) const;
+  /// The error of every call once the map could not be mapped again.
+  status unmapped() const;
 
   MDB_env* env_ = nullptr;
   MDB_dbi dbi_ = 0;
   std::string dir_;
   std::size_t map_size_ = 0;
   std::shared_mutex resize_mu_;
+  bool unmapped_ = false; // growth failed and the old map could not be restored
 };
 
 } // namespace mn::storage

@@ -1,8 +1,9 @@
 #pragma once
 // mn, the command line: what the subcommands share. Each concept lives in its
-// own file: main.cpp (arguments, help, exit codes), dict_commands.cpp,
-// transfer.cpp (export / import), cluster_commands.cpp (dicts, nodes,
-// schedules), work_commands.cpp (call, job). Only mn headers here: no CAF.
+// own file: main.cpp (help, exit codes), parse.cpp (options, choice of
+// command), dict_commands.cpp, transfer.cpp (export / import),
+// cluster_commands.cpp (dicts, nodes, schedules), work_commands.cpp (call,
+// job). Only mn headers here: no CAF.
 #include <mn/client.hpp>
 #include <mn/error.hpp>
 #include <mn/value.hpp>
@@ -47,6 +48,9 @@ public:
   bool json = false;                   ///< --json
   long timeout_ms = 5000;              ///< --timeout-ms
   std::optional<std::string> prefix;   ///< --prefix (dict keys only)
+  std::string tls_cert;                ///< --tls-cert, else MN_TLS_CERT
+  std::string tls_key;                 ///< --tls-key, else MN_TLS_KEY
+  std::string tls_ca;                  ///< --tls-ca, else MN_TLS_CA
   std::vector<std::string> args;       ///< positional arguments of the subcommand
   std::string command;                 ///< e.g. "dict get", for messages
 
@@ -63,6 +67,23 @@ public:
 private:
   std::unique_ptr<mn::client> client_;
 };
+
+/// The command line after its global options (parse.cpp).
+struct command_line {
+  std::vector<std::string> words; ///< the command words and arguments, e.g. dict get users alice
+  bool help = false;              ///< --help, -h, or a first word "help" (then removed)
+};
+
+/// Reads the global options of argv[1..argc) (--node, --json, --timeout-ms,
+/// --prefix, --tls-cert, --tls-key, --tls-ca, --help) into `c` and returns
+/// the rest; needs no node.
+/// Errors: usage_error (unknown option, missing or bad option value).
+command_line parse_command_line(int argc, const char* const* argv, context& c);
+
+/// Runs the command `words` names (parse.cpp): its command, subcommand and
+/// arguments are checked (usage_error) before c.client() connects. Returns the
+/// exit code; errors are thrown.
+int dispatch(context& c, const std::vector<std::string>& words);
 
 /// A value given on the command line: JSON (`42`, `"text"`, `{"a":1}`); a
 /// word that is not JSON is a string, unless it starts like JSON ({ [ ")

@@ -121,6 +121,15 @@ mn::client& context::client() {
   opts.request_timeout = std::chrono::milliseconds(timeout_ms);
   opts.connect_timeout = std::chrono::milliseconds(std::min(timeout_ms, 2000L));
   opts.scheduler_threads = 2; // a short-lived client needs few
+  opts.tls_cert = tls_cert;
+  opts.tls_key = tls_key;
+  opts.tls_ca = tls_ca;
+  try {
+    opts.check_security();
+  } catch (const mn::error& e) {
+    throw usage_error(std::string{e.what()} + " (mn takes them from --tls-cert, --tls-key, "
+                      "--tls-ca or MN_TLS_CERT, MN_TLS_KEY, MN_TLS_CA)");
+  }
   auto what_to_do = std::string{"; start mnode there, or point --node HOST:PORT or MN_NODE at a "
                                 "running node"};
   if (auto why = probe(host, port, opts.connect_timeout); !why.empty())
@@ -137,9 +146,12 @@ mn::client& context::client() {
   try {
     client_ = std::make_unique<mn::client>(node, opts);
   } catch (const mn::unavailable& e) {
-    // Keep the code (unavailable or timeout); say what to do.
-    mn::throw_error(e.code(),
-                    std::string{"cannot reach a node at "} + node + " (" + e.what() + ")" + what_to_do);
+    // Keep the code (unavailable or timeout); say what to do (a TLS refusal
+    // says it already).
+    std::string why = e.what();
+    if (why.find("--tls-cert") != std::string::npos)
+      what_to_do.clear();
+    mn::throw_error(e.code(), "cannot reach a node at " + node + " (" + why + ")" + what_to_do);
   }
   return *client_;
 }

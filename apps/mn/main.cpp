@@ -8,13 +8,14 @@
 //   mn nodes; mn dicts; mn schedules
 //   mn call square 7; mn job start train '{"lr": 0.1}'; mn job get train-1700000000000-a1b2c3
 //
-// This file: the command line itself (options, help, dispatch) and the
-// mapping of errors to the documented exit codes.
+// This file: the help texts and the mapping of errors to the documented exit
+// codes; the options and the choice of command are in parse.cpp.
 #include "cli.hpp"
 
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <utility>
 
 namespace {
 
@@ -35,7 +36,8 @@ Every error prints one line on stderr saying what was wrong and what to do.
 
 constexpr const char* main_usage = R"(mn: the multinode-cpp command line
 
-usage: mn [--node HOST:PORT] [--json] [--timeout-ms N] COMMAND ...
+usage: mn [--node HOST:PORT] [--json] [--timeout-ms N] [--tls-cert F --tls-key F --tls-ca F]
+          COMMAND ...
 
 commands:
   dict get|set|del|has|keys|len|incr|cas|setnx NAME ...   read and write a dict (mn dict --help)
@@ -51,6 +53,9 @@ options (anywhere on the line; -- ends them):
   --node HOST:PORT    the node to connect to (default: $MN_NODE, else 127.0.0.1:4242)
   --json              machine output: one JSON document per command, or per line for lists
   --timeout-ms N      longest wait for each answer (default: 5000)
+  --tls-cert FILE     for a cluster with TLS: a certificate signed by its CA (default: $MN_TLS_CERT),
+  --tls-key FILE      its private key (default: $MN_TLS_KEY)
+  --tls-ca FILE       and the cluster's CA certificate (default: $MN_TLS_CA); all three or none
   --help, -h          this help; mn dict --help, mn job --help for theirs
 
 Values are JSON (42, 2.5, true, null, '"text"', '{"a": 1}', '[1, 2]'); a word that is not
@@ -125,48 +130,6 @@ int exit_for(mn::errc code) {
   }
 }
 
-int dispatch(context& c, std::vector<std::string> words) {
-  auto cmd = words.empty() ? std::string{} : words[0];
-  auto take_sub = [&](const char* group) {
-    if (words.size() < 2)
-      throw usage_error(std::string{"mn "} + group + ": missing command; see mn " + group
-                        + " --help");
-    auto sub = words[1];
-    c.command = std::string{group} + " " + sub;
-    c.args.assign(words.begin() + 2, words.end());
-    return sub;
-  };
-  if (cmd == "dict") {
-    auto sub = take_sub("dict");
-    if (c.prefix && sub != "keys")
-      throw usage_error("mn dict " + sub + ": --prefix belongs to mn dict keys");
-    if (sub == "export")
-      return run_export(c);
-    if (sub == "import")
-      return run_import(c);
-    return run_dict(c, sub);
-  }
-  if (c.prefix)
-    throw usage_error("--prefix belongs to mn dict keys");
-  if (cmd == "job") {
-    auto sub = take_sub("job");
-    return run_job(c, sub);
-  }
-  c.command = cmd;
-  c.args.assign(words.begin() + (words.empty() ? 0 : 1), words.end());
-  if (cmd == "dicts")
-    return run_dicts(c);
-  if (cmd == "nodes")
-    return run_nodes(c);
-  if (cmd == "schedules")
-    return run_schedules(c);
-  if (cmd == "call")
-    return run_call(c);
-  if (cmd.empty())
-    throw usage_error("missing command; see mn --help");
-  throw usage_error("unknown command '" + cmd + "'; see mn --help");
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -174,62 +137,18 @@ int main(int argc, char** argv) {
   context c;
   if (const char* env = std::getenv("MN_NODE"); env && *env)
     c.node = env;
-  std::vector<std::string> words;
-  bool help = false;
+  for (auto [var, field] : {std::pair{"MN_TLS_CERT", &c.tls_cert},
+                            std::pair{"MN_TLS_KEY", &c.tls_key}, std::pair{"MN_TLS_CA", &c.tls_ca}})
+    if (const char* env = std::getenv(var); env && *env)
+      *field = env;
+  command_line line;
   try {
-    bool options_done = false;
-    for (int i = 1; i < argc; ++i) {
-      std::string a = argv[i];
-      if (options_done || a.size() < 2 || a[0] != '-' || (a[1] != '-' && a != "-h")) {
-        words.push_back(a); // also negative numbers such as -1
-        continue;
-      }
-      if (a == "--") {
-        options_done = true;
-        continue;
-      }
-      auto eq = a.find('=');
-      std::string name = a.substr(0, eq);
-      std::optional<std::string> inline_value;
-      if (eq != std::string::npos)
-        inline_value = a.substr(eq + 1);
-      auto value = [&]() -> std::string {
-        if (inline_value)
-          return *inline_value;
-        if (i + 1 >= argc)
-          throw usage_error("option " + name + " needs a value; see mn --help");
-        return argv[++i];
-      };
-      if (name == "--help" || name == "-h")
-        help = true;
-      else if (name == "--json")
-        c.json = true;
-      else if (name == "--node")
-        c.node = value();
-      else if (name == "--prefix")
-        c.prefix = value();
-      else if (name == "--timeout-ms") {
-        auto text = value();
-        char* end = nullptr;
-        long ms = std::strtol(text.c_str(), &end, 10);
-        if (text.empty() || *end != '\0' || ms <= 0 || ms > 3600000)
-          throw usage_error("--timeout-ms '" + text + "' is not a number of milliseconds "
-                            "from 1 to 3600000");
-        c.timeout_ms = ms;
-      } else
-        throw usage_error("unknown option '" + a + "'; see mn --help (put -- before values "
-                          "that start with --)");
-      if (inline_value && (name == "--help" || name == "-h" || name == "--json"))
-        throw usage_error("option " + name + " takes no value");
-    }
+    line = parse_command_line(argc, argv, c);
   } catch (const usage_error& e) {
     return fail(exit_usage, e.what());
   }
-  if (!words.empty() && words[0] == "help") { // mn help [dict|job]
-    help = true;
-    words.erase(words.begin());
-  }
-  if (help) {
+  auto& words = line.words;
+  if (line.help) {
     if (!words.empty() && words[0] == "dict")
       print_help(dict_usage);
     if (!words.empty() && words[0] == "job")

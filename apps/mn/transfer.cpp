@@ -16,6 +16,8 @@
 // re-run is safe (it only sets keys).
 #include "cli.hpp"
 
+#include "storage/codec.hpp" // the dicts' own encoding and its limits (no CAF)
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -192,11 +194,12 @@ item decode_line(const std::string& line) {
       ++values;
     } else if (field == "value_msgpack") {
       auto bytes = x.is_string() ? from_base64(x.get<std::string>()) : std::nullopt;
-      mn::value v(mn::value::value_t::discarded);
-      if (bytes)
-        v = mn::value::from_msgpack(*bytes, true, false);
-      if (v.is_discarded())
+      mn::value v;
+      if (!bytes)
         throw usage_error("\"value_msgpack\" is not base64 of a MessagePack value");
+      if (auto st = mn::storage::decode(*bytes, v); !st) // also refuses values nested too deep
+        throw usage_error("\"value_msgpack\" is not base64 of a MessagePack value: "
+                          + st.message());
       it.value = std::move(v);
       ++values;
     } else {
@@ -210,7 +213,11 @@ item decode_line(const std::string& line) {
   if (it.key.size() > max_key_bytes)
     throw usage_error("the key is " + std::to_string(it.key.size()) + " bytes, over the limit of "
                       + std::to_string(max_key_bytes));
-  auto encoded = mn::value::to_msgpack(it.value).size();
+  std::string bytes;
+  if (auto st = mn::storage::encode(it.value, bytes);
+      !st && st.code() != mn::errc::value_too_large) // nested too deep
+    throw usage_error("the " + st.message());
+  auto encoded = bytes.size();
   if (encoded > max_value_bytes)
     throw usage_error("the value encodes to " + std::to_string(encoded)
                       + " bytes, over the limit of 16 MiB");

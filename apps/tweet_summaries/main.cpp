@@ -17,6 +17,7 @@
 
 #include <mn/http.hpp>
 #include <mn/mn.hpp>
+#include <mn/option_errors.hpp>
 
 #include <boost/program_options.hpp>
 
@@ -83,7 +84,8 @@ int main(int argc, char** argv) {
     if (every_ms < 1)
       throw po::error("--every-ms must be at least 1");
   } catch (const po::error& e) {
-    std::cerr << "tweet_summaries: " << e.what() << " (see --help)\n";
+    std::cerr << "tweet_summaries: " << mn::option_error_message(e, mn::any_percent(argc, argv))
+              << " (see --help)\n";
     return 2;
   } catch (const mn::error& e) {
     std::cerr << "tweet_summaries: " << e.what() << "\n";

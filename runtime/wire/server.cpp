@@ -77,6 +77,13 @@ void server::accept_loop() {
       ::close(fd);
       return;
     }
+    if (connections_.size() >= max_connections) {
+      ::close(fd); // bounded threads: the caller sees the connection end at once
+      continue;
+    }
+    // A caller says hello at once; a connection silent that long is not one.
+    timeval hello_wait{hello_timeout_seconds, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &hello_wait, sizeof(hello_wait));
     auto& c = connections_.emplace_back();
     c.fd = fd;
     c.worker = std::thread{[this, &c] { serve(c); }};
@@ -107,6 +114,10 @@ void server::serve(connection& c) {
                                         + "': " + cfg_.diff(cfg_.fingerprint, dict)
                                         + "; give every node the same --peer list"};
       greeted = x.result.is_ok();
+      if (greeted) {
+        timeval none{0, 0}; // a pooled connection may idle as long as it likes
+        ::setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
+      }
       x.out = cfg_.self_name;
     } else if (!greeted) {
       x.result = {errc::bad_config, "fast-path request before hello"};

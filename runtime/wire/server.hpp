@@ -22,6 +22,12 @@ namespace mn::wire {
 
 class server {
 public:
+  /// Connections served at once; more are closed as soon as accepted (each
+  /// costs a thread; a caller holds one per thread calling at the same time).
+  static constexpr std::size_t max_connections = 4096;
+  /// A connection that has not said hello within this long is closed.
+  static constexpr long hello_timeout_seconds = 10;
+
   struct config {
     std::string host;        // interface to listen on (the node's --listen host)
     std::string self_name;

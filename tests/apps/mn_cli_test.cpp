@@ -513,6 +513,9 @@ BOOST_AUTO_TEST_CASE(import_refuses_bad_input_whole) {
     {"{\"key\": \"" + std::string(600, 'x') + "\", \"value\": 1}", "line 3: the key is 600 bytes"},
     {"{\"key\": \"x\", \"value\": 1, \"extra\": 2}", "line 3: unknown field \"extra\""},
     {"{\"key\": \"x\", \"value_msgpack\": \"!!\"}", "line 3: \"value_msgpack\" is not base64"},
+    // 100,000 nested lists used to overflow mn's stack while measuring the value.
+    {"{\"key\": \"x\", \"value\": " + std::string(100000, '[') + std::string(100000, ']') + "}",
+     "line 3: the value nests lists and maps deeper than 512 levels"},
   };
   for (bool pipe : {false, true}) {
     for (auto& b : cases) {

@@ -1,6 +1,7 @@
 // Atomic operations under real concurrency: actors on CAF's scheduler and
 // plain threads hammer one key of one dict.
 #include "runtime/fixture.hpp"
+#include "support/time_scale.hpp"
 
 #include <mn/async_dict.hpp>
 
@@ -92,7 +93,7 @@ std::pair<int, int> run_all(caf::actor_system& sys, int actors, Make make) {
       count += c;
       failed += f;
     },
-    caf::after(120s) >> [&] { BOOST_FAIL("actors did not report within 120 s"); });
+    caf::after(test::scaled(120s)) >> [&] { BOOST_FAIL("actors did not report in time"); });
   return {count, failed};
 }
 

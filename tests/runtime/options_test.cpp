@@ -8,7 +8,13 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
+#include <csignal>
 #include <fstream>
+
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace mn;
 using mn::test::has;
@@ -89,7 +95,67 @@ BOOST_AUTO_TEST_CASE(every_bad_configuration_is_one_clear_line) {
   BOOST_TEST(has(refusal({"--request-timeout-ms", "0"}), "timeouts must be positive"));
   BOOST_TEST(has(refusal({"--scheduler-policy", "fifo"}), "unknown scheduler policy"));
   BOOST_TEST(has(refusal({"--threads", "many"}), "threads"));
-  BOOST_TEST(has(refusal({"--function-threads", "0"}), "--function-threads must be at least 1"));
+  BOOST_TEST(has(refusal({"--function-threads", "0"}), "--function-threads must be between 1 and 4096"));
+  // Negative numbers read as huge sizes: refused, not used.
+  BOOST_TEST(has(refusal({"--function-threads", "-1"}), "--function-threads must be between 1 and 4096"));
+  BOOST_TEST(has(refusal({"--threads", "-1"}), "--threads must be between 0 (one per core) and 1024"));
+  BOOST_TEST(has(refusal({"--initial-map-mb", "0"}), "--initial-map-mb must be between 1 and 1048576"));
+  BOOST_TEST(has(refusal({"--initial-map-mb", "-1"}), "--initial-map-mb must be between 1 and 1048576"));
+}
+
+// Found with fuzz/runtime/node_options_fuzz.cpp: Boost.ProgramOptions' message
+// for an option or value that holds its own placeholder ("%value%") never
+// finished (mnode --threads %value% spun, its memory growing). Each case runs
+// in a child process, so that a regression fails within 10 s instead of
+// hanging the suite.
+BOOST_AUTO_TEST_CASE(percent_placeholders_get_a_message_not_a_hang) {
+  test::temp_dir dir{"options-percent"};
+  std::ofstream{dir / "p.ini"} << "%canonical_option% = 1\n";
+  std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+    {{"--threads", "%value%"}, "the argument for option '--threads' is invalid"},
+    {{"--h%canonical_option%"}, "unrecognised option '--h%canonical_option%'"},
+    {{"--config", dir / "p.ini"}, "unrecognised option '%canonical_option%'"},
+    {{"--data-dir", "/tmp/100%", "--colour", "x"}, "unrecognised option '--colour'"},
+  };
+  for (auto& [args, says] : cases) {
+    BOOST_TEST_CONTEXT(args.front() << " " << args.back()) {
+      int fds[2];
+      BOOST_REQUIRE(::pipe(fds) == 0);
+      pid_t pid = ::fork();
+      BOOST_REQUIRE(pid >= 0);
+      if (pid == 0) { // the child: parse, write the message, exit
+        ::close(fds[0]);
+        std::string message = "accepted";
+        try {
+          parse(args);
+        } catch (const invalid_argument& e) {
+          message = e.what();
+        }
+        auto n = ::write(fds[1], message.data(), message.size());
+        ::_exit(n == static_cast<ssize_t>(message.size()) ? 0 : 1);
+      }
+      ::close(fds[1]);
+      std::string message;
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      deadline - std::chrono::steady_clock::now()).count();
+        pollfd p{fds[0], POLLIN, 0};
+        if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
+          break; // timed out
+        char buf[512];
+        auto n = ::read(fds[0], buf, sizeof buf);
+        if (n <= 0)
+          break; // the child is done
+        message.append(buf, static_cast<std::size_t>(n));
+      }
+      ::close(fds[0]);
+      ::kill(pid, SIGKILL); // gone already unless it hung
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+      BOOST_TEST(has(message, says));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

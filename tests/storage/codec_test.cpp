@@ -83,4 +83,37 @@ BOOST_AUTO_TEST_CASE(keys_of_1_to_511_bytes_only) {
   BOOST_TEST(check_key("").code() == errc::invalid_argument);
 }
 
+// Found with fuzz/storage/codec_fuzz.cpp: MessagePack and nlohmann's writers
+// recurse once per level, so about 100,000 nested lists (100 KB of 0x91
+// bytes, or a JSON body of "[[[...") overflowed the stack of whichever node
+// thread validated, decoded or encoded them.
+BOOST_AUTO_TEST_CASE(values_nested_deeper_than_the_limit_are_refused_not_a_crash) {
+  auto nested = [](std::size_t depth) { // [[...[1]...]], `depth` lists
+    return value::parse(std::string(depth, '[') + "1" + std::string(depth, ']'));
+  };
+  std::string bytes;
+  BOOST_REQUIRE(encode(nested(max_value_depth), bytes));
+  value back;
+  BOOST_TEST(bool(validate(bytes)));
+  BOOST_REQUIRE(decode(bytes, back));
+  BOOST_TEST(back == nested(max_value_depth));
+  for (std::size_t depth : {max_value_depth + 1, std::size_t{200000}}) {
+    auto st = encode(nested(depth), bytes);
+    BOOST_TEST(st.code() == errc::invalid_argument);
+    BOOST_TEST(st.message().find("deeper than 512 levels") != std::string::npos);
+    std::string wire(depth, '\x91'); // fixarray of 1, `depth` times, around a nil
+    wire += '\xc0';
+    BOOST_TEST(validate(wire).code() == errc::invalid_argument);
+    st = decode(wire, back);
+    BOOST_TEST(st.code() == errc::invalid_argument);
+    BOOST_TEST(st.message().find("deeper than 512 levels") != std::string::npos);
+    std::string maps; // {"": {"": ... nil}}
+    for (std::size_t i = 0; i < depth; ++i)
+      maps += "\x81\xa0";
+    maps += '\xc0';
+    BOOST_TEST(validate(maps).code() == errc::invalid_argument);
+    BOOST_TEST(decode(maps, back).code() == errc::invalid_argument);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -62,7 +62,7 @@ struct http_request {
   /// The first header called `name` (any case), or std::nullopt.
   std::optional<std::string> header(const std::string& name) const;
   /// The body parsed as JSON. Errors: mn::invalid_argument (answered 400) when
-  /// it is not valid JSON.
+  /// it is not valid JSON, or nests lists and maps deeper than 512 levels.
   value json() const;
 };
 

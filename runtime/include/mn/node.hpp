@@ -39,7 +39,9 @@ public:
   /// Starts the node. Errors (mn::invalid_argument, code bad_config): bad
   /// options (see node_options::validate), the data directory is a file,
   /// cannot be created or written, or is used by another node; the listen
-  /// port is in use.
+  /// port is in use; the data directory was used with another node name or
+  /// other member names (its MEMBERSHIP record, see
+  /// runtime/membership_record.hpp; checked before any dict is opened).
   explicit node(node_options opts = {});
   ~node();
   node(const node&) = delete;
