@@ -109,16 +109,22 @@ http_server::http_server(std::shared_ptr<const http_router> router,
   svr.Patch(any, handler);
   // Errors httplib answers itself (malformed request, body too large, unknown
   // method) get a JSON body like ours; ours already have one.
-  svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty())
       return;
     std::string code = res.status == 413 ? "payload_too_large"
                        : res.status == 404 ? "not_found"
                                            : "bad_request";
-    std::string message = res.status == 413
-                            ? "the request body is larger than 64 MiB"
-                            : "the request could not be served (" + std::to_string(res.status)
-                                + ")";
+    // cpp-httplib caps form-encoded bodies (curl's default Content-Type for
+    // --data) at 8 KB, whatever the payload limit: say so, and what to send.
+    bool form = req.get_header_value("Content-Type").rfind(
+                  "application/x-www-form-urlencoded", 0) == 0;
+    std::string message =
+      res.status != 413 ? "the request could not be served (" + std::to_string(res.status) + ")"
+      : form ? "a form-encoded body (Content-Type: application/x-www-form-urlencoded, "
+               "curl's default for --data) is limited to 8 KB; send the value with "
+               "'Content-Type: application/json' (bodies up to 64 MiB)"
+             : "the request body is larger than 64 MiB";
     res.set_content("{\"error\":\"" + code + "\",\"message\":\"" + message + "\"}",
                     "application/json");
   });

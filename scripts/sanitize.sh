@@ -6,7 +6,8 @@
 #   asan: AddressSanitizer + LeakSanitizer + UndefinedBehaviorSanitizer, in build-asan/
 #   tsan: ThreadSanitizer, in build-tsan/
 # Env: JOBS (build parallelism, default 2), MN_TEST_TIME_SCALE (multiplies the
-# tests' waiting bounds; default 3 under tsan, 2 under asan).
+# tests' waiting bounds; default 3 under tsan, 2 under asan), SUITES (names of
+# test suites, space-separated: build and run only those; default every suite).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -34,7 +35,15 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Sanitize \
   -DCMAKE_EXE_LINKER_FLAGS_SANITIZE="$san" \
   -DCMAKE_SHARED_LINKER_FLAGS_SANITIZE="$san" \
   -DBUILD_TESTING=ON -DMN_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null || exit 1
-cmake --build "$build" -j"${JOBS:-2}" || exit 1
+suites=(${SUITES:-})
+filter=()
+if [ ${#suites[@]} -gt 0 ]; then
+  # Only these suites (and the programs they start, their CMake dependencies).
+  cmake --build "$build" -j"${JOBS:-2}" --target "${suites[@]}" || exit 1
+  filter=(-R "^($(IFS='|'; echo "${suites[*]}"))\$")
+else
+  cmake --build "$build" -j"${JOBS:-2}" || exit 1
+fi
 t1=$(date +%s)
 echo "== $mode build: $((t1 - t0)) s"
 
@@ -67,7 +76,7 @@ if [ "$mode" = tsan ]; then
 fi
 
 cd "$build"
-"${runner[@]}" ctest --output-on-failure "$@"
+"${runner[@]}" ctest --output-on-failure "${filter[@]}" "$@"
 rc=$?
 t2=$(date +%s)
 echo "== $mode ctest: $((t2 - t1)) s, exit $rc"

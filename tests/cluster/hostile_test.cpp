@@ -331,6 +331,17 @@ BOOST_AUTO_TEST_CASE(junk_cut_and_oversized_requests) {
     BOOST_TEST(r.json.value("error", "") == "payload_too_large", r.body);
     unchanged();
   }
+  // A form-encoded body (curl --data's default Content-Type) over httplib's
+  // 8 KB form limit: 413 that says why, and what to send instead.
+  {
+    auto r = c->raw().Put("/dicts/h/k", std::string(9000, '1'),
+                          "application/x-www-form-urlencoded");
+    BOOST_REQUIRE(r);
+    BOOST_TEST(r->status == 413, r->body);
+    BOOST_TEST(r->body.find("form-encoded") != std::string::npos, r->body);
+    BOOST_TEST(r->body.find("application/json") != std::string::npos, r->body);
+    unchanged();
+  }
   for (auto& k : kinds) {
     auto r = send_junk(http_port, k.bytes, true, 10s);
     int status = status_of(r.answer);
