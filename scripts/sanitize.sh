@@ -28,10 +28,11 @@ launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
 t0=$(date +%s)
-# -O1 -g1: fast enough to run, line tables for the stacks, small enough to link.
-# NDEBUG stays off so that assertions run too.
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Sanitize \
-  -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1 $san" \
+# clang (as scripts/fuzz.sh): it builds this code base in ~60% of gcc's time
+# with the same sanitizers. -O1 and line tables: fast enough to run, readable
+# stacks, small enough to link. NDEBUG stays off so that assertions run too.
+CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Sanitize \
+  -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -gline-tables-only $san" \
   -DCMAKE_EXE_LINKER_FLAGS_SANITIZE="$san" \
   -DCMAKE_SHARED_LINKER_FLAGS_SANITIZE="$san" \
   -DBUILD_TESTING=ON -DMN_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null || exit 1

@@ -8,7 +8,12 @@
 #include <cstddef>
 #include <cstdio>
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(__has_feature) // clang names sanitizers this way, gcc with macros
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define MN_UNDER_SANITIZER 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(MN_UNDER_SANITIZER)
 // Under ASan freed blocks sit in a quarantine and TSan maps shadow memory for
 // every page touched (LMDB's map too), so the process's anonymous memory grows
 // for reasons of the sanitizer's own; the heap in use is what must stay bounded.
