@@ -31,17 +31,21 @@ caf::behavior incrementer(caf::event_based_actor* self, dict d, std::string key,
   auto st = std::make_shared<progress>();
   auto ad = std::make_shared<async_dict>(self, d);
   auto finish_one = std::make_shared<std::function<void()>>();
+  // The function refers to itself through a weak pointer: a strong one would
+  // be a cycle that outlives the actor (LeakSanitizer found it).
+  std::weak_ptr<std::function<void()>> again = finish_one;
   *finish_one = [=] {
     if (st->acked + st->failed == total) {
       self->send(parent, done_atom::value, st->acked, st->failed);
       self->quit();
       return;
     }
-    if (st->sent < total) {
+    auto next = again.lock();
+    if (next && st->sent < total) {
       ++st->sent;
       ad->increment(
-        key, 1, [=](const value&) { ++st->acked; (*finish_one)(); },
-        [=](const failure&) { ++st->failed; (*finish_one)(); });
+        key, 1, [=](const value&) { ++st->acked; (*next)(); },
+        [=](const failure&) { ++st->failed; (*next)(); });
     }
   };
   return {[=](go_atom) {
