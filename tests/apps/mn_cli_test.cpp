@@ -44,13 +44,6 @@ std::string write_file(const std::string& text) {
   return path;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
-}
-
 struct outcome {
   int code = -1;
   std::vector<std::string> lines; // stdout

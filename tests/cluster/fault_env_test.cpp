@@ -36,24 +36,12 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-long ms_since(clock_type::time_point t) {
-  return static_cast<long>(
-    std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t).count());
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
-}
-
 // Every file under `dir` (relative path -> bytes), but LOCK and the record.
 std::map<std::string, std::string> snapshot(const std::string& dir) {
   std::map<std::string, std::string> out;
   for (auto& e : fs::recursive_directory_iterator{dir})
     if (e.is_regular_file())
-      out[fs::relative(e.path(), dir).string()] = slurp(e.path().string());
+      out[fs::relative(e.path(), dir).string()] = read_file(e.path().string());
   return out;
 }
 
@@ -126,7 +114,7 @@ BOOST_AUTO_TEST_CASE(is_refused_and_the_right_membership_finds_every_key) {
   struct stat st;
   BOOST_REQUIRE(::stat(record.c_str(), &st) == 0);
   BOOST_TEST((st.st_mode & 0777) == 0600u);
-  BOOST_TEST(has(slurp(record), "member b " + addr(1)));
+  BOOST_TEST(has(read_file(record), "member b " + addr(1)));
   auto before = snapshot(dir + "/dicts");
 
   auto refused = [&](const std::vector<std::string>& argv, const std::string& part) {
@@ -153,7 +141,7 @@ BOOST_AUTO_TEST_CASE(is_refused_and_the_right_membership_finds_every_key) {
                                     err);
     BOOST_TEST(code == 2);
     BOOST_TEST(lines.empty());
-    auto text = slurp(err);
+    auto text = read_file(err);
     BOOST_TEST_MESSAGE("mnode: " << text);
     BOOST_TEST(std::count(text.begin(), text.end(), '\n') == 1);
     BOOST_TEST(has(text, "mnode: data directory"), text);
@@ -171,7 +159,7 @@ BOOST_AUTO_TEST_CASE(is_refused_and_the_right_membership_finds_every_key) {
       BOOST_TEST(ask(a, "get " + dicts[i % 4] + " k" + std::to_string(i)).text == std::to_string(i));
     BOOST_TEST(ask(a, "set " + dicts[0] + " after 1").ok);
   }
-  BOOST_TEST(has(slurp(record), "member a " + addr(2)));
+  BOOST_TEST(has(read_file(record), "member a " + addr(2)));
 }
 
 BOOST_AUTO_TEST_CASE(a_directory_without_a_record_adopts_the_membership) {
@@ -189,7 +177,7 @@ BOOST_AUTO_TEST_CASE(a_directory_without_a_record_adopts_the_membership) {
   child_process a{node_args("x", addr, dir, {"x=" + addr})};
   BOOST_REQUIRE(a.read_line(60s) == std::optional<std::string>{"ready"});
   BOOST_TEST(ask(a, "get old k").text == "1");
-  BOOST_TEST(has(slurp(dir + "/MEMBERSHIP"), "self x\n"));
+  BOOST_TEST(has(read_file(dir + "/MEMBERSHIP"), "self x\n"));
 }
 
 BOOST_AUTO_TEST_CASE(an_embedded_node_restarts_and_another_name_is_refused) {

@@ -37,11 +37,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-long ms_since(clock_type::time_point t) {
-  return static_cast<long>(
-    std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t).count());
-}
-
 std::string random_bytes(std::size_t n, unsigned seed) {
   std::mt19937 gen{seed};
   std::string out(n, '\0');

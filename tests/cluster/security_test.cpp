@@ -8,6 +8,7 @@
 #include "support/child_process.hpp"
 #include "support/http.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -28,13 +29,6 @@ namespace {
 temp_dir& scratch() {
   static temp_dir dir{"security"};
   return dir;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
 }
 
 bool contains(const std::string& text, const std::string& part) {
