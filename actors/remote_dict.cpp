@@ -69,14 +69,21 @@ void on_connected(self_ptr self, caf::actor target) {
   st.queue.clear();
 }
 
-void connect(self_ptr self, int attempt = 0) {
+// Connects to the owner's dict actor: at most 3 attempts, all within one
+// connect timeout from the first (`deadline`).
+void connect(self_ptr self, int attempt = 0, steady_clock::time_point deadline = {}) {
   auto& st = self->state;
   st.connecting = true;
+  if (attempt == 0)
+    deadline = steady_clock::now() + st.cfg.connect_timeout;
+  auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
   auto fail = [=](caf::error& e) {
-    // Under TLS CAF's heartbeat timer may close a connection still in its
-    // handshake (connection_timeout; see node.cpp, connect_to): try again.
-    if (e == caf::sec::connection_timeout && self->state.cfg.tls && attempt < 2)
-      return connect(self, attempt + 1);
+    // CAF's heartbeat timer may close a connection still in its handshake
+    // (connection_timeout; see node.cpp, connect_to): try again while the
+    // connect timeout lasts. A frozen owner times out the same way: bounded.
+    if (e == caf::sec::connection_timeout && attempt < 2
+        && steady_clock::now() + milliseconds(1) < deadline)
+      return connect(self, attempt + 1, deadline);
     auto& cfg = self->state.cfg;
     auto what = "node '" + cfg.owner.name + "'";
     auto why = to_status(e, what);
@@ -88,7 +95,7 @@ void connect(self_ptr self, int attempt = 0) {
   // Under TLS, CAF's openssl module makes the connection (same messages).
   auto mm = st.cfg.tls ? self->system().openssl_manager().actor_handle()
                        : self->system().middleman().actor_handle();
-  self->request(mm, st.cfg.connect_timeout, caf::connect_atom::value, st.cfg.owner.host,
+  self->request(mm, std::max(left, milliseconds(1)), caf::connect_atom::value, st.cfg.owner.host,
                 st.cfg.owner.port)
     .then(
       [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {

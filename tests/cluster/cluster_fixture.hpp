@@ -28,6 +28,7 @@ public:
   cluster(int n, std::vector<std::string> extra_args = {});
   ~cluster();
 
+  /// Starts every node; new ports for all if one was taken meanwhile.
   void start_all();
   /// Starts (or restarts) node i and waits until it is ready.
   void start(int i);
@@ -57,6 +58,9 @@ public:
   std::string dict_owned_by(int i, const std::string& prefix, int via = 0);
 
 private:
+  /// Starts node i; its first line ("ready" or why not).
+  std::string launch(int i);
+
   struct node {
     std::string name;
     uint16_t port = 0;
