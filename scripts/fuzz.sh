@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of fuzz/ with clang (ASan + UBSan, in build-fuzz/)
-# and runs each for FUZZ_SECONDS on a copy of its seed corpus (fuzz/corpus/<target>/;
+# Builds the libFuzzer targets of fuzz/ with clang (ASan + UBSan, in build-asan/,
+# the build scripts/sanitize.sh asan runs the tests in) and runs each for
+# FUZZ_SECONDS on a copy of its seed corpus (fuzz/corpus/<target>/;
 # the committed corpus never grows). Fails on any crash, sanitizer report, leak,
 # timeout or out-of-memory, printing the input that did it and the command that
 # reproduces it. Prints per target: runs, exec/s, coverage; then the build and
@@ -8,27 +9,22 @@
 # Usage: scripts/fuzz.sh [TARGET...]   (default: all four, see fuzz/CMakeLists.txt)
 # Env: FUZZ_SECONDS (per target, default 30), FUZZ_RSS_MB (default 2048),
 #      FUZZ_TIMEOUT (seconds for one input, default 10), JOBS (build, default 2),
-#      FUZZ_ARTIFACTS (where failing inputs are kept, default build-fuzz/fuzz-artifacts).
+#      FUZZ_ARTIFACTS (where failing inputs are kept, default build-asan/fuzz-artifacts).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-build=build-fuzz
+build=build-asan
 seconds=${FUZZ_SECONDS:-30}
 rss_mb=${FUZZ_RSS_MB:-2048}
 timeout=${FUZZ_TIMEOUT:-10}
 artifacts=${FUZZ_ARTIFACTS:-$root/$build/fuzz-artifacts}
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_codec fuzz_node_options fuzz_mn_cli fuzz_http_api)
-launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# shellcheck source=scripts/sanitize-configure.sh
+. scripts/sanitize-configure.sh
 
 t0=$(date +%s)
-# -O1 and line tables: fast enough to fuzz, readable stacks. NDEBUG stays off.
-CC=clang CXX=clang++ cmake -S . -B "$build" -DMN_FUZZ=ON -DBUILD_TESTING=OFF \
-  -DMN_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Fuzz \
-  -DCMAKE_CXX_FLAGS_FUZZ="-O1 -gline-tables-only" "${launcher[@]}" >"$build.configure.log" 2>&1 \
-  || { cat "$build.configure.log"; echo "fuzz: cmake failed"; exit 1; }
-rm -f "$build.configure.log"
+sanitize_configure asan || { echo "fuzz: cmake failed"; exit 1; }
 cmake --build "$build" -j"${JOBS:-2}" --target "${targets[@]}" || { echo "fuzz: build failed"; exit 1; }
 t1=$(date +%s)
 

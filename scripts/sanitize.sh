@@ -14,28 +14,16 @@ root=$(pwd)
 mode=${1:-}
 shift || true
 case "$mode" in
-  # UBSan stays recoverable so that tests/sanitizers/ubsan.supp can work (a
-  # -fno-sanitize-recover check dies before suppressions are looked at);
-  # UBSAN_OPTIONS=halt_on_error=1 below still stops at the first other report.
-  asan) san="-fsanitize=address,undefined -fno-omit-frame-pointer"
-        scale_default=2 ;;
-  tsan) san="-fsanitize=thread"
-        scale_default=3 ;;
+  asan) scale_default=2 ;;
+  tsan) scale_default=3 ;;
   *) echo "usage: $0 {asan|tsan} [ctest args...]" >&2; exit 2 ;;
 esac
 build="build-$mode"
-launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# shellcheck source=scripts/sanitize-configure.sh
+. scripts/sanitize-configure.sh
 
 t0=$(date +%s)
-# clang (as scripts/fuzz.sh): it builds this code base in ~60% of gcc's time
-# with the same sanitizers. -O1 and line tables: fast enough to run, readable
-# stacks, small enough to link. NDEBUG stays off so that assertions run too.
-CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Sanitize \
-  -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -gline-tables-only $san" \
-  -DCMAKE_EXE_LINKER_FLAGS_SANITIZE="$san" \
-  -DCMAKE_SHARED_LINKER_FLAGS_SANITIZE="$san" \
-  -DBUILD_TESTING=ON -DMN_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null || exit 1
+sanitize_configure "$mode" || exit 1
 suites=(${SUITES:-})
 filter=()
 if [ ${#suites[@]} -gt 0 ]; then

@@ -190,7 +190,10 @@ item decode_line(const std::string& line) {
       it.key = *bytes;
       ++keys;
     } else if (field == "value") {
-      it.value = x;
+      // Moved, not copied: nlohmann's copy recurses once per level, and a
+      // value nested 100,000 deep (refused below) overflowed the stack under
+      // ASan's larger frames.
+      it.value = std::move(x);
       ++values;
     } else if (field == "value_msgpack") {
       auto bytes = x.is_string() ? from_base64(x.get<std::string>()) : std::nullopt;

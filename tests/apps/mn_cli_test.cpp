@@ -87,16 +87,7 @@ outcome mn_run(const std::vector<std::string>& args, const run_options& o = {}) 
   auto deadline = start + o.within;
   child_process p{argv};
   outcome r;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0)
-      break;
-    auto line = p.read_line(left);
-    if (!line)
-      break;
-    r.lines.push_back(*line);
-  }
+  r.lines = p.read_lines_until(deadline);
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
     deadline - std::chrono::steady_clock::now());
   auto code = p.try_wait(std::max(left, std::chrono::milliseconds(1)));

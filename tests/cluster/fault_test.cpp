@@ -229,6 +229,11 @@ void check_corruptions_rejected(const std::vector<h::op>& all) {
     BOOST_TEST((v.status == h::verdict::kind::violation), what << ": " << h::describe(v));
     BOOST_TEST_MESSAGE("planted " << what << ", rejected: " << v.explanation.substr(0, 400));
   };
+  // The operations of one (dict, key) in a history. (A parameter, not the
+  // structured binding below: C++17 lambdas cannot capture those; clang refuses.)
+  auto ops_of = [](const std::vector<h::op>& ops, const std::pair<std::string, std::string>& key) {
+    return h::select(ops, [&key](const h::op& x) { return x.dict == key.first && x.key == key.second; });
+  };
   // Keys by kind, each with its operations.
   std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> keys;
   for (std::size_t i = 0; i < all.size(); ++i)
@@ -263,7 +268,7 @@ void check_corruptions_rejected(const std::vector<h::op>& all) {
         continue;
       auto bad = all;
       bad[f].result = old->arg;
-      auto part = h::select(bad, [&](const h::op& x) { return x.dict == k.first && x.key == k.second; });
+      auto part = ops_of(bad, k);
       if (is_own(k.second)) {
         expect_rejected("stale final value of an own key (last-write check)",
                         h::check_last_write(part));
@@ -287,7 +292,7 @@ void check_corruptions_rejected(const std::vector<h::op>& all) {
       }
       auto bad = all;
       bad[f].result = std::to_string(most);
-      auto part = h::select(bad, [&](const h::op& x) { return x.dict == k.first && x.key == k.second; });
+      auto part = ops_of(bad, k);
       expect_rejected("counter above its increments", h::check_counters(part));
       counter = true;
     } else if (is_setnx(k.second) && !setnx && all[f].result) {
@@ -301,7 +306,7 @@ void check_corruptions_rejected(const std::vector<h::op>& all) {
         continue;
       auto bad = all;
       bad[f].result = loser->arg;
-      auto part = h::select(bad, [&](const h::op& x) { return x.dict == k.first && x.key == k.second; });
+      auto part = ops_of(bad, k);
       expect_rejected("setnx final value of a loser", h::check_setnx(part));
       setnx = true;
     }

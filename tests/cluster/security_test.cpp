@@ -54,17 +54,8 @@ outcome run(std::vector<std::string> argv, std::chrono::milliseconds within = 60
   full.insert(full.end(), argv.begin(), argv.end());
   child_process p{full};
   outcome r;
-  auto deadline = std::chrono::steady_clock::now() + within;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0)
-      break;
-    auto line = p.read_line(left);
-    if (!line)
-      break;
-    r.out += *line + "\n";
-  }
+  for (auto& line : p.read_lines_until(std::chrono::steady_clock::now() + within))
+    r.out += line + "\n";
   auto code = p.try_wait(1s);
   BOOST_REQUIRE_MESSAGE(code, argv[0] << " did not end within " << within.count() << " ms");
   r.code = *code;

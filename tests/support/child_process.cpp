@@ -94,6 +94,21 @@ std::optional<std::string> child_process::read_line(std::chrono::milliseconds wi
   }
 }
 
+std::vector<std::string> child_process::read_lines_until(
+  std::chrono::steady_clock::time_point deadline) {
+  std::vector<std::string> lines;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return lines;
+    auto line = read_line(left);
+    if (!line)
+      return lines;
+    lines.push_back(std::move(*line));
+  }
+}
+
 void child_process::kill(int sig) {
   if (!status_)
     ::kill(pid_, sig);

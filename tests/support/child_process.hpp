@@ -21,6 +21,9 @@ public:
 
   /// The next line of stdout, or nullopt at end of output or after `within`.
   std::optional<std::string> read_line(std::chrono::milliseconds within);
+  /// The lines of stdout until it closes or `deadline` passes (those that
+  /// came in time; the caller checks the exit with try_wait()).
+  std::vector<std::string> read_lines_until(std::chrono::steady_clock::time_point deadline);
   /// Writes `line` and a newline to the child's stdin; false if it is gone.
   bool write_line(const std::string& line);
   /// write_line(command), then read_line(within).
