@@ -31,8 +31,9 @@ storage::status to_status(const caf::error& err, const std::string& target) {
                                         "still have been applied): retry, or raise "
                                         "request_timeout"};
       case caf::sec::request_receiver_down:
-        return {errc::unavailable, target + " is not running (its node is stopping or "
-                                            "stopped); retry once the node is up"};
+        return {errc::unavailable, target + " is not running or its connection was lost "
+                                            "(its node stopped, or the connection dropped); "
+                                            "retry once the node is up"};
       default:
         break;
     }

@@ -126,12 +126,16 @@ private:
   std::unique_ptr<child_process> proc_;
 };
 
-// Three nodes a, b, c with TLS, started once for the tests that share it.
+// Three nodes a, b, c with TLS; `tag` keeps the data directories of two
+// clusters apart.
 struct tls_cluster {
+  std::string tag;
   std::vector<uint16_t> ports = free_ports(3);
   std::vector<std::unique_ptr<logged_process>> nodes;
   std::string addr(int i) const { return "127.0.0.1:" + std::to_string(ports[i]); }
-  std::string data_dir(int i) const { return scratch() / ("tls-data-" + std::string(1, 'a' + i)); }
+  std::string data_dir(int i) const {
+    return scratch() / (tag + "-data-" + std::string(1, 'a' + i));
+  }
 
   std::vector<std::string> peers() const {
     std::vector<std::string> out;
@@ -140,7 +144,7 @@ struct tls_cluster {
     return out;
   }
 
-  tls_cluster() {
+  explicit tls_cluster(std::string t = "tls") : tag(std::move(t)) {
     for (int i = 0; i < 3; ++i) {
       std::string name(1, 'a' + i);
       std::vector<std::string> argv{MN_TEST_NODE, "--name", name, "--listen", addr(i),
@@ -150,7 +154,7 @@ struct tls_cluster {
       argv.insert(argv.end(), p.begin(), p.end());
       auto t = tls_args(name);
       argv.insert(argv.end(), t.begin(), t.end());
-      nodes.push_back(std::make_unique<logged_process>("node-" + name, argv));
+      nodes.push_back(std::make_unique<logged_process>(tag + "-node-" + name, argv));
       auto line = nodes.back()->first_line();
       BOOST_REQUIRE_MESSAGE(line && *line == "ready", "node " << name << " did not start: "
                                                               << (line ? *line : "(nothing)")
@@ -169,6 +173,7 @@ struct tls_cluster {
   }
 };
 
+// The cluster the tests share, started once.
 tls_cluster& cluster3() {
   static tls_cluster c;
   return c;
@@ -251,6 +256,41 @@ BOOST_AUTO_TEST_CASE(a_tls_cluster_of_three_nodes_works) {
   // Nothing was refused on the way.
   for (auto& n : c.nodes)
     BOOST_TEST(!contains(n->log(), "refused"), n->log());
+}
+
+// Right after start (while the nodes' job reapers make their own first
+// contacts), every pair calls each other at once, the first call of each:
+// every call must work, without a retry by the caller. Three fresh clusters,
+// 18 first calls. DISABLED: it fails today (RELIABILITY.md, "What is not
+// covered yet"): in most runs both calls between b and c are lost (timeout, or
+// unavailable: connection lost), never those of a pair with a. Likely cause
+// (not proven): b's reaper met c down at b's start, so c connected to b first;
+// b's first call then opens a second connection to c, and CAF 0.17.6 under
+// TLS loses both. Likely remedy: reuse the connection a peer opened (a hello
+// carrying its node actor) instead of connecting again; letting the node with
+// the lower name connect 150 ms later did not help (2 of 18 failed in 5 of 5).
+BOOST_AUTO_TEST_CASE(first_calls_both_ways_at_once_work_right_after_start,
+                     *boost::unit_test::disabled()) {
+  int failed = 0;
+  for (int round = 0; round < 3; ++round) {
+    tls_cluster c{"fresh" + std::to_string(round)};
+    for (auto [i, j] : {std::pair{0, 1}, std::pair{0, 2}, std::pair{1, 2}}) {
+      auto tag = std::to_string(i) + std::to_string(j) + "_";
+      auto on_j = c.dict_of(j, "x" + tag, i); // placement: no connection needed
+      auto on_i = c.dict_of(i, "y" + tag, j);
+      BOOST_REQUIRE(c.nodes[i]->proc().write_line("set " + on_j + " k 1"));
+      BOOST_REQUIRE(c.nodes[j]->proc().write_line("set " + on_i + " k 1"));
+      for (int n : {i, j}) {
+        auto line = c.nodes[n]->proc().read_line(60s);
+        BOOST_REQUIRE_MESSAGE(line, "no answer; log: " << c.nodes[n]->log());
+        auto r = parse_reply(*line);
+        failed += r.ok ? 0 : 1;
+        BOOST_TEST(r.ok, "round " << round << ", node " << n << ": " << r.text
+                                  << "; log: " << c.nodes[n]->log());
+      }
+    }
+  }
+  BOOST_TEST_MESSAGE("FIGURES tls first calls both ways at once: " << failed << " of 18 failed");
 }
 
 BOOST_AUTO_TEST_CASE(the_mn_cli_connects_with_certificates_and_is_refused_without) {
