@@ -14,6 +14,12 @@ caf::error make_error(errc code, std::string message) {
   return caf::error{static_cast<uint8_t>(code), mn_category, caf::make_message(std::move(message))};
 }
 
+bool worth_another_connect(const caf::error& err, int attempt,
+                           std::chrono::steady_clock::time_point deadline) {
+  return err == caf::sec::connection_timeout && attempt < 2
+         && std::chrono::steady_clock::now() + std::chrono::milliseconds(1) < deadline;
+}
+
 storage::status to_status(const caf::error& err, const std::string& target) {
   if (!err)
     return storage::status::ok();

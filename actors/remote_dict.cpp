@@ -78,11 +78,7 @@ void connect(self_ptr self, int attempt = 0, steady_clock::time_point deadline =
     deadline = steady_clock::now() + st.cfg.connect_timeout;
   auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
   auto fail = [=](caf::error& e) {
-    // CAF's heartbeat timer may close a connection still in its handshake
-    // (connection_timeout; see node.cpp, connect_to): try again while the
-    // connect timeout lasts. A frozen owner times out the same way: bounded.
-    if (e == caf::sec::connection_timeout && attempt < 2
-        && steady_clock::now() + milliseconds(1) < deadline)
+    if (worth_another_connect(e, attempt, deadline))
       return connect(self, attempt + 1, deadline);
     auto& cfg = self->state.cfg;
     auto what = "node '" + cfg.owner.name + "'";

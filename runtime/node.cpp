@@ -644,31 +644,24 @@ private:
   }
 
   // Connects to the node actor published at host:port (`out` stays empty when
-  // nothing is published there). A connection whose handshake is still
-  // running when CAF's heartbeat timer checks it is closed with
-  // connection_timeout (CAF 0.17.6; seen in about 1 in 25 first connections
-  // under TLS with 200 ms heartbeats, and without TLS under ASan, where
-  // handshakes are slow): tried again, 3 times at most, within the connect
-  // timeout.
+  // nothing is published there); a connection CAF closed in its handshake is
+  // tried again within the connect timeout (actors::worth_another_connect).
   caf::error connect_to(caf::scoped_actor& self, const std::string& host, uint16_t port,
                         caf::actor& out) {
     auto deadline = std::chrono::steady_clock::now() + opts_.connect_timeout;
     caf::error err;
-    for (int attempt = 0; attempt < 3; ++attempt) {
+    for (int attempt = 0;; ++attempt) {
       err = caf::error{};
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-      if (attempt > 0 && left.count() <= 0)
-        break;
-      self->request(connector(), attempt == 0 ? opts_.connect_timeout : left,
+      self->request(connector(), std::max(left, std::chrono::milliseconds(1)),
                     caf::connect_atom::value, host, port)
         .receive([&](const caf::node_id&, caf::strong_actor_ptr& ptr,
                      const std::set<std::string>&) { out = caf::actor_cast<caf::actor>(ptr); },
                  [&](caf::error& e) { err = std::move(e); });
-      if (err != caf::sec::connection_timeout)
-        break;
+      if (!actors::worth_another_connect(err, attempt, deadline))
+        return err;
     }
-    return err;
   }
 
   // A failed connection to `label` (port `port`) as a status; a connection
